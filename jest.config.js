@@ -1,0 +1,17 @@
+// jest in ESM mode (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`).
+// @swc/jest strips types only; `npm run typecheck` is the type check.
+export default {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } },
+    ],
+  },
+  // Tests spawn real processes and servers; a hung one must fail, not stall CI.
+  testTimeout: 30000,
+};

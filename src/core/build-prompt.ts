@@ -1,0 +1,21 @@
+import type { TaskRecord } from "./state.js";
+
+/**
+ * The text Claude receives on stdin for a task: title, description, acceptance criteria,
+ * the instruction itself, and (YAML tasks) context files and deliverables.
+ * A person's retry feedback goes last, so it is the freshest thing Claude reads.
+ */
+export function buildPrompt(task: TaskRecord, feedback: string | null = null): string {
+  const parts: string[] = [`# Task ${task.id}: ${task.title}`];
+  const meta = [task.type && `Type: ${task.type}`, task.priority && `Priority: ${task.priority}`].filter(Boolean);
+  if (meta.length > 0) parts.push(meta.join("\n"));
+  if (task.description) parts.push(`## Description\n${task.description}`);
+  if (task.context_files.length > 0) parts.push(`## Read first\n${task.context_files.map((f) => `- ${f}`).join("\n")}`);
+  if (task.acceptance_criteria.length > 0) {
+    parts.push(`## Acceptance criteria\n${task.acceptance_criteria.map((c) => `- ${c}`).join("\n")}`);
+  }
+  if (task.deliverables.length > 0) parts.push(`## Deliverables\n${task.deliverables.map((f) => `- ${f}`).join("\n")}`);
+  parts.push(`## Instruction\n${task.instruction || task.description}`);
+  if (feedback) parts.push(`## Feedback on the previous attempt\n${feedback}`);
+  return `${parts.join("\n\n")}\n`;
+}

@@ -1,0 +1,43 @@
+import type { TaskRecord } from "./state.js";
+
+export type NotifyEvent =
+  | "session_started"
+  | "approval_needed"
+  | "task_started"
+  | "task_progress"
+  | "task_completed"
+  | "task_failed"
+  | "task_interrupted"
+  | "task_skipped"
+  | "session_paused"
+  | "session_resumed"
+  | "session_completed";
+
+export type NotifyLevel = "success" | "error" | "info" | "warning";
+
+/** Something worth telling the person and n8n. The edges add session, task and progress details. */
+export interface Notification {
+  event: NotifyEvent;
+  level: NotifyLevel;
+  message: string;
+  /** Index of the task it is about, or null for session-wide events. */
+  task_index: number | null;
+}
+
+/** What the machine wants done. Plain data: the orchestrator hands each to an edge. */
+export type Effect =
+  | {
+      type: "run_task";
+      index: number;
+      attempt: number;
+      session_id: string;
+      task: TaskRecord;
+      /** A person's note from `retry`, for Claude. */
+      feedback: string | null;
+      /** Continue this Claude session (retry with feedback) instead of starting fresh. */
+      resume_session_id: string | null;
+    }
+  | { type: "cancel_task"; index: number; attempt: number }
+  /** A process group left over from before a restart: end it if it still runs. */
+  | { type: "kill_orphan"; pgid: number }
+  | { type: "notify"; notification: Notification };

@@ -1,0 +1,46 @@
+/** What one run of the Claude Code CLI came to. Produced by the runner, decided on by the machine. */
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export type OutcomeKind =
+  | "success"
+  | "error_result" // a result line with is_error: true (auth, API error, usage limit)
+  | "max_turns" // result subtype error_max_turns
+  | "error_subtype" // other error_* result subtypes (error_during_execution, error_max_budget_usd)
+  | "timeout" // wall-clock limit (claude.timeout)
+  | "idle_timeout" // no output for claude.idle_timeout
+  | "exit_error" // non-zero exit or death by signal, no usable result
+  | "no_result" // exit 0 but no result line
+  | "not_found" // the command does not exist / is not executable
+  | "cancelled"; // ended on purpose (skip, shutdown)
+
+export interface RunOutcome {
+  ok: boolean;
+  kind: OutcomeKind;
+  /** Failure reason a person can act on ("timed out after 300 s"); null on success. */
+  reason: string | null;
+  /** The result text (trimmed to a few KB), or null. */
+  summary: string | null;
+  session_id: string | null;
+  cost_usd: number | null;
+  tokens: TokenUsage | null;
+  num_turns: number | null;
+  duration_ms: number;
+  exit_code: number | null;
+  signal: string | null;
+  /** Tool names Claude was refused in -p mode (result.permission_denials). */
+  permission_denials: string[];
+}
+
+/** A progress event from the stream: one per assistant text or tool_use block. */
+export interface Progress {
+  kind: "text" | "tool_use" | "init";
+  /** Short human text: the first line of the text block, or "Bash: ls -la", or the model name. */
+  text: string;
+  tool?: string;
+}

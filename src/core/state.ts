@@ -1,0 +1,118 @@
+import type { TaskDefinition } from "./task.js";
+import type { TokenUsage } from "./run-outcome.js";
+
+export type SessionStatus =
+  | "idle"
+  | "waiting_approval"
+  | "running"
+  | "paused"
+  | "task_failed"
+  | "completed";
+
+export type TaskStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "interrupted";
+
+/** A task in the state file: its definition plus everything that happened to it. */
+export interface TaskRecord extends TaskDefinition {
+  status: TaskStatus;
+  /** How many times it was started (retries and restarts after a crash count). */
+  attempts: number;
+  started_at: string | null;
+  completed_at: string | null;
+  duration_s: number | null;
+  result: "success" | "failed" | "skipped" | "interrupted" | null;
+  summary: string | null;
+  error: string | null;
+  output_log: string | null;
+  claude_session_id: string | null;
+  cost_usd: number | null;
+  tokens: TokenUsage | null;
+  num_turns: number | null;
+  permission_denials: string[];
+  /** Process id / group of the running claude child, kept so a restart can kill an orphan. */
+  pid: number | null;
+  pgid: number | null;
+  /** Kernel boot id when the child was spawned: after a reboot the recorded pgid means nothing. */
+  boot_id: string | null;
+  /** Text a person gave with `retry`, sent to Claude on the next attempt. */
+  feedback: string | null;
+  /** A skip was asked for while this task ran; it is cancelled and marked skipped. */
+  skip_requested: boolean;
+}
+
+export interface SessionState {
+  version: 1;
+  session_id: string | null;
+  task_file: string | null;
+  current_task_index: number;
+  status: SessionStatus;
+  tasks: TaskRecord[];
+  started_at: string | null;
+  paused_at: string | null;
+  completed_at: string | null;
+  last_activity: string | null;
+  /** Pause asked for while a task runs: takes effect when that task ends. */
+  pause_requested: boolean;
+  /** Why the session waits for approval ("Task 2 requires approval"), or null. */
+  waiting_reason: string | null;
+}
+
+export function createIdleState(): SessionState {
+  return {
+    version: 1,
+    session_id: null,
+    task_file: null,
+    current_task_index: 0,
+    status: "idle",
+    tasks: [],
+    started_at: null,
+    paused_at: null,
+    completed_at: null,
+    last_activity: null,
+    pause_requested: false,
+    waiting_reason: null,
+  };
+}
+
+export function createTaskRecord(def: TaskDefinition): TaskRecord {
+  return {
+    ...def,
+    status: "pending",
+    attempts: 0,
+    started_at: null,
+    completed_at: null,
+    duration_s: null,
+    result: null,
+    summary: null,
+    error: null,
+    output_log: null,
+    claude_session_id: null,
+    cost_usd: null,
+    tokens: null,
+    num_turns: null,
+    permission_denials: [],
+    pid: null,
+    pgid: null,
+    boot_id: null,
+    feedback: null,
+    skip_requested: false,
+  };
+}
+
+/**
+ * Checks that parsed JSON has the shape of a SessionState, so a half-written or
+ * foreign file is treated as corrupt instead of crashing later. Returns the problem or null.
+ */
+export function describeStateProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
+  const s = value as Record<string, unknown>;
+  if (s.version !== 1) return `unknown version ${JSON.stringify(s.version)}`;
+  const statuses = ["idle", "waiting_approval", "running", "paused", "task_failed", "completed"];
+  if (typeof s.status !== "string" || !statuses.includes(s.status)) return `bad status ${JSON.stringify(s.status)}`;
+  if (!Array.isArray(s.tasks)) return "tasks is not a list";
+  if (typeof s.current_task_index !== "number") return "current_task_index is not a number";
+  for (const [i, t] of s.tasks.entries()) {
+    if (typeof t !== "object" || t === null) return `tasks[${i}] is not an object`;
+    if (typeof (t as Record<string, unknown>).status !== "string") return `tasks[${i}].status is missing`;
+  }
+  return null;
+}

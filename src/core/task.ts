@@ -1,0 +1,37 @@
+/**
+ * A task as written by a person in a task file, after parsing.
+ * Markdown files give numeric ids ("## Task 3: ..."); YAML files give string ids ("task-001").
+ */
+export interface TaskDefinition {
+  id: number | string;
+  title: string;
+  /** Lower-cased task type ("database", "backend"...), or null when the file gives none. */
+  type: string | null;
+  priority: string | null;
+  /** `Requires Approval: true` always waits for a person, whatever the approval mode. */
+  requires_approval: boolean;
+  description: string;
+  acceptance_criteria: string[];
+  instruction: string;
+  /** YAML format only: files Claude should read first. Empty for markdown tasks. */
+  context_files: string[];
+  /** YAML format only: what the task must produce. Empty for markdown tasks. */
+  deliverables: string[];
+  /** 1-based line of the task's heading (markdown) or list item (YAML) in its file. */
+  line: number;
+}
+
+/** One problem found in a task file, reported as `file:line: message`. */
+export interface TaskFileIssue {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; tasks: TaskDefinition[] }
+  | { ok: false; issues: TaskFileIssue[] };
+
+export function formatIssue(issue: TaskFileIssue): string {
+  return `${issue.file}:${issue.line}: ${issue.message}`;
+}

@@ -1,0 +1,28 @@
+import type { Progress, RunOutcome } from "../core/run-outcome.js";
+
+/** One run of Claude Code for one task attempt. */
+export interface RunRequest {
+  /** The prompt, written to the child's stdin, which is then closed. */
+  prompt: string;
+  /** Absolute path of the task's output log; the stream is appended to it line by line. */
+  logFile: string;
+  /** Continue this Claude session (`--resume <id>`) instead of starting a new one. */
+  resumeSessionId?: string | null;
+  /** Aborting ends the run: SIGTERM to the process group, SIGKILL after the grace period. */
+  signal?: AbortSignal;
+}
+
+export interface RunHooks {
+  /** The child is running; pid equals pgid (it leads its own group). */
+  onSpawn?(info: { pid: number; pgid: number }): void;
+  /** One per assistant text / tool_use block, and one for system/init. */
+  onProgress?(progress: Progress): void;
+}
+
+/**
+ * The edge to the Claude Code CLI. run() never rejects: every failure is an outcome
+ * with a reason. When it resolves, no process of the run is left alive.
+ */
+export interface Runner {
+  run(request: RunRequest, hooks?: RunHooks): Promise<RunOutcome>;
+}

@@ -1,0 +1,302 @@
+import { describe, expect, it } from "@jest/globals";
+import type { ApprovalPolicy } from "../../src/config/config.js";
+import type { Command } from "../../src/core/events.js";
+import { transition } from "../../src/core/machine.js";
+import type { SessionStatus } from "../../src/core/state.js";
+import { def, failure, MachineDriver, outcome, policies } from "./machine-helpers.js";
+
+/** Builds a driver sitting in the given status (two backend tasks, required mode unless said). */
+function driverIn(status: SessionStatus | "running_pause_requested", policy = policies.required as ApprovalPolicy): MachineDriver {
+  const d = new MachineDriver(policy);
+  const tasks = [def(1), def(2)];
+  switch (status) {
+    case "idle":
+      break;
+    case "waiting_approval":
+      d.start(tasks);
+      break;
+    case "running":
+      d.start(tasks);
+      d.send({ type: "approve" });
+      break;
+    case "running_pause_requested":
+      d.start(tasks);
+      d.send({ type: "approve" });
+      d.send({ type: "pause" });
+      break;
+    case "paused":
+      d.start(tasks);
+      d.send({ type: "pause" });
+      break;
+    case "task_failed":
+      d.start(tasks);
+      d.send({ type: "approve" });
+      d.finish(failure());
+      break;
+    case "completed":
+      d.start([def(1)]);
+      d.send({ type: "approve" });
+      d.finish();
+      break;
+  }
+  return d;
+}
+
+const commands: Record<string, Command> = {
+  approve: { type: "approve" },
+  pause: { type: "pause" },
+  resume: { type: "resume" },
+  skip: { type: "skip" },
+  retry: { type: "retry" },
+  start: { type: "start", task_file: "other.md", tasks: [def(1)], session_id: "S2" },
+};
+
+// [status, command, accepted?, status after, current index after]
+const table: [SessionStatus | "running_pause_requested", string, boolean, SessionStatus, number][] = [
+  ["idle", "approve", false, "idle", 0],
+  ["idle", "pause", false, "idle", 0],
+  ["idle", "resume", false, "idle", 0],
+  ["idle", "skip", false, "idle", 0],
+  ["idle", "retry", false, "idle", 0],
+  ["idle", "start", true, "waiting_approval", 0],
+  ["waiting_approval", "approve", true, "running", 0],
+  ["waiting_approval", "pause", true, "paused", 0],
+  ["waiting_approval", "resume", false, "waiting_approval", 0],
+  ["waiting_approval", "skip", true, "waiting_approval", 1],
+  ["waiting_approval", "retry", false, "waiting_approval", 0],
+  ["waiting_approval", "start", false, "waiting_approval", 0],
+  ["running", "approve", false, "running", 0],
+  ["running", "pause", true, "running", 0],
+  ["running", "resume", false, "running", 0],
+  ["running", "skip", true, "running", 0],
+  ["running", "retry", false, "running", 0],
+  ["running", "start", false, "running", 0],
+  ["running_pause_requested", "pause", false, "running", 0],
+  ["running_pause_requested", "resume", true, "running", 0],
+  ["paused", "approve", false, "paused", 0],
+  ["paused", "pause", false, "paused", 0],
+  ["paused", "resume", true, "waiting_approval", 0],
+  ["paused", "skip", true, "paused", 1],
+  ["paused", "retry", false, "paused", 0],
+  ["paused", "start", false, "paused", 0],
+  ["task_failed", "approve", false, "task_failed", 0],
+  ["task_failed", "pause", false, "task_failed", 0],
+  ["task_failed", "resume", false, "task_failed", 0],
+  ["task_failed", "skip", true, "waiting_approval", 1],
+  ["task_failed", "retry", true, "running", 0],
+  ["task_failed", "start", false, "task_failed", 0],
+  ["completed", "approve", false, "completed", 0],
+  ["completed", "pause", false, "completed", 0],
+  ["completed", "resume", false, "completed", 0],
+  ["completed", "skip", false, "completed", 0],
+  ["completed", "retry", false, "completed", 0],
+  ["completed", "start", true, "waiting_approval", 0],
+];
+
+describe("transition: commands × statuses", () => {
+  it.each(table)("%s + %s -> accepted %s, %s at %i", (status, name, accepted, after, index) => {
+    const d = driverIn(status);
+    const before = d.state;
+    const frozen = JSON.stringify(before);
+    const t = d.send(commands[name] as Command);
+    expect(t.reply.ok).toBe(accepted);
+    expect(t.state.status).toBe(after);
+    expect(t.state.current_task_index).toBe(index);
+    // Pure: the input state is never mutated, and a refusal returns it unchanged.
+    expect(JSON.stringify(before)).toBe(frozen);
+    if (!accepted) {
+      expect(t.state).toBe(before);
+      expect(t.effects).toEqual([]);
+      // A refusal says what to send instead.
+      expect(t.reply.message).toMatch(/\/(start|approve|resume|retry|skip|status|pause)\b/);
+    }
+  });
+
+  it("says why approve makes no sense while paused", () => {
+    expect(driverIn("paused").send({ type: "approve" }).reply.message).toBe("Nothing to approve: paused. Send /resume first.");
+  });
+
+  it("says what to do after a failure", () => {
+    expect(driverIn("task_failed").send({ type: "approve" }).reply.message).toMatch(/failed\. Send \/retry .* \/skip/);
+  });
+});
+
+describe("approval modes", () => {
+  /** Runs every task that starts, records the index of each task that had to wait. */
+  function waits(policy: ApprovalPolicy, defs: ReturnType<typeof def>[]): number[] {
+    const d = new MachineDriver(policy);
+    const waited: number[] = [];
+    d.start(defs);
+    for (let guard = 0; guard < 50 && d.state.status !== "completed"; guard++) {
+      if (d.state.status === "waiting_approval") {
+        waited.push(d.state.current_task_index);
+        expect(d.state.waiting_reason).toBeTruthy();
+        d.send({ type: "approve" });
+      } else if (d.state.status === "running") {
+        d.finish();
+      } else {
+        throw new Error(`unexpected ${d.state.status}`);
+      }
+    }
+    expect(d.state.status).toBe("completed");
+    return waited;
+  }
+  const mixed = [
+    def(1, { type: "backend" }),
+    def(2, { type: "documentation" }),
+    def(3, { type: "database" }),
+    def(4, { type: "backend" }),
+    def(5, { type: "documentation", requires_approval: true }),
+    def(6, { type: "documentation" }),
+  ];
+  it.each([
+    ["required", [0, 2, 3, 4]],
+    ["auto", [3, 4]],
+    ["manual", [0, 1, 2, 3, 4, 5]],
+  ])("%s mode waits before tasks %j", (mode, expected) => {
+    expect(waits(policies[mode] as ApprovalPolicy, mixed)).toEqual(expected);
+  });
+
+  it("auto mode starts the first task at once and emits run_task", () => {
+    const d = new MachineDriver(policies.auto);
+    const t = d.start([def(1)]);
+    expect(t.state.status).toBe("running");
+    const run = t.effects.find((e) => e.type === "run_task");
+    expect(run).toMatchObject({ type: "run_task", index: 0, attempt: 1, session_id: "S1" });
+  });
+});
+
+describe("running tasks", () => {
+  it("records a finished task's result, cost and session", () => {
+    const d = driverIn("running");
+    const t = d.finish(outcome({ summary: "made it", cost_usd: 0.5, session_id: "abc", num_turns: 4 }));
+    const task = t.state.tasks[0];
+    expect(task).toMatchObject({ status: "completed", result: "success", summary: "made it", cost_usd: 0.5, claude_session_id: "abc", num_turns: 4, output_log: "log-0" });
+    expect(task?.duration_s).toBe(1);
+    expect(t.state.status).toBe("waiting_approval");
+    expect(t.reply.message).toMatch(/Task 1\/2: Task title 1 complete/);
+  });
+
+  it("a pause asked for while running takes effect after the task", () => {
+    const d = driverIn("running_pause_requested");
+    expect(d.state.status).toBe("running");
+    const t = d.finish();
+    expect(t.state.status).toBe("paused");
+    expect(t.state.current_task_index).toBe(1);
+    expect(t.state.tasks[0]?.status).toBe("completed");
+  });
+
+  it("a failure beats a pending pause", () => {
+    const d = driverIn("running_pause_requested");
+    const t = d.finish(failure("timed out after 300 s"));
+    expect(t.state.status).toBe("task_failed");
+    expect(t.state.pause_requested).toBe(false);
+    expect(t.state.tasks[0]).toMatchObject({ status: "failed", error: "timed out after 300 s" });
+  });
+
+  it("skip while running cancels the run and marks it skipped", () => {
+    const d = driverIn("running");
+    const t = d.send({ type: "skip" });
+    expect(t.effects).toContainEqual({ type: "cancel_task", index: 0, attempt: 1 });
+    const f = d.finish(outcome({ ok: false, kind: "cancelled", reason: "cancelled" }));
+    expect(f.state.tasks[0]?.status).toBe("skipped");
+    expect(f.state.current_task_index).toBe(1);
+  });
+
+  it("skip while running keeps a result that finished anyway", () => {
+    const d = driverIn("running");
+    d.send({ type: "skip" });
+    expect(d.finish().state.tasks[0]?.status).toBe("completed");
+  });
+
+  it("a cancelled run (shutdown) is interrupted and waits for a person", () => {
+    const d = driverIn("running");
+    const t = d.finish(outcome({ ok: false, kind: "cancelled", reason: "cancelled" }));
+    expect(t.state.tasks[0]?.status).toBe("interrupted");
+    expect(t.state.status).toBe("waiting_approval");
+  });
+
+  it("ignores results of a stale attempt", () => {
+    const d = driverIn("running");
+    const before = d.state;
+    const t = d.send({ type: "task_finished", index: 0, attempt: 7, outcome: outcome(), output_log: null });
+    expect(t.state).toBe(before);
+    expect(t.reply.ok).toBe(false);
+  });
+
+  it("progress changes no state but is passed on", () => {
+    const d = driverIn("running");
+    const before = d.state;
+    const t = d.send({ type: "task_progress", index: 0, attempt: 1, progress: { kind: "tool_use", text: "Bash: ls", tool: "Bash" } });
+    expect(t.state).toBe(before);
+    expect(d.effectTypes()).toEqual(["notify:task_progress"]);
+  });
+
+  it("records the spawned process for crash recovery", () => {
+    const d = driverIn("running");
+    const t = d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 4242, pgid: 4242, boot_id: "boot-a", output_log: "x.log" });
+    expect(t.state.tasks[0]).toMatchObject({ pid: 4242, pgid: 4242, boot_id: "boot-a", output_log: "x.log" });
+  });
+
+  it("retry with feedback resumes the failed Claude session", () => {
+    const d = driverIn("running");
+    d.finish(outcome({ ok: false, kind: "exit_error", reason: "exited 1: x", session_id: "sess-9" }));
+    const t = d.send({ type: "retry", feedback: "use the other table" });
+    const run = t.effects.find((e) => e.type === "run_task");
+    expect(run).toMatchObject({ attempt: 2, feedback: "use the other table", resume_session_id: "sess-9" });
+    expect(t.state.tasks[0]?.attempts).toBe(2);
+  });
+
+  it("notes permission denials as a warning", () => {
+    const d = driverIn("running");
+    const t = d.finish(outcome({ permission_denials: ["Bash", "Bash", "Write"] }));
+    const note = t.effects.find((e) => e.type === "notify" && e.notification.event === "task_completed");
+    expect(note).toMatchObject({ notification: { level: "warning" } });
+    expect(JSON.stringify(note)).toContain("Bash, Write");
+  });
+
+  it("completes the session after the last task", () => {
+    const d = driverIn("running");
+    d.finish();
+    d.send({ type: "approve" });
+    const t = d.finish();
+    expect(t.state.status).toBe("completed");
+    expect(t.state.completed_at).not.toBeNull();
+    expect(d.effectTypes()).toContain("notify:session_completed");
+  });
+});
+
+describe("recover after a restart", () => {
+  it("marks the running task interrupted, kills its group on the same boot, and waits", () => {
+    const d = driverIn("running");
+    d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 99, pgid: 99, boot_id: "boot-a", output_log: "x" });
+    const t = d.send({ type: "recover", boot_id: "boot-a" });
+    expect(t.effects).toContainEqual({ type: "kill_orphan", pgid: 99 });
+    expect(t.state.status).toBe("waiting_approval");
+    expect(t.state.tasks[0]).toMatchObject({ status: "interrupted", pgid: null });
+    // Never re-run by itself: approve or retry is needed.
+    expect(t.effects.some((e) => e.type === "run_task")).toBe(false);
+    expect(d.send({ type: "retry" }).state.status).toBe("running");
+  });
+
+  it("does not kill a recorded group after a reboot (pgids are reused)", () => {
+    const d = driverIn("running");
+    d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 99, pgid: 99, boot_id: "boot-a", output_log: "x" });
+    const t = d.send({ type: "recover", boot_id: "boot-b" });
+    expect(t.effects.some((e) => e.type === "kill_orphan")).toBe(false);
+    expect(t.state.tasks[0]?.status).toBe("interrupted");
+  });
+
+  it("leaves a state that was not running alone", () => {
+    const d = driverIn("paused");
+    const before = d.state;
+    expect(d.send({ type: "recover", boot_id: null }).state).toBe(before);
+  });
+
+  it("an interrupted task in auto mode still waits for approval", () => {
+    const d = new MachineDriver(policies.auto);
+    d.start([def(1)]);
+    const t = transition(d.state, { type: "recover", boot_id: null }, d.ctx());
+    expect(t.state.status).toBe("waiting_approval");
+  });
+});
