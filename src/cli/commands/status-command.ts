@@ -1,0 +1,35 @@
+import { readFile } from "node:fs/promises";
+import { describeStateProblem, type SessionState } from "../../core/state.js";
+import { formatStatus } from "../../render/format-status.js";
+import { EXIT, println } from "../cli-io.js";
+import type { CommandContext } from "../run-cli.js";
+
+/**
+ * `orchestrator status`: prints the saved state. Read-only, no lock: it works while a run is going
+ * on, and never "repairs" a file another process owns.
+ */
+export async function statusCommand({ args, io, config }: CommandContext): Promise<number> {
+  const file = (await config()).paths.state_file;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    println(io.stdout, args.json ? "null" : `No state at ${file}: nothing has run yet. Start with: orchestrator run <task file>`);
+    return EXIT.ok;
+  }
+  let state: SessionState;
+  try {
+    state = JSON.parse(text) as SessionState;
+  } catch (error) {
+    println(io.stderr, `orchestrator status: ${file} is not valid JSON (${(error as Error).message}). The next run keeps it aside and restores ${file}.bak.`);
+    return EXIT.badInput;
+  }
+  const problem = describeStateProblem(state);
+  if (problem) {
+    println(io.stderr, `orchestrator status: ${file} is not a state file: ${problem}.`);
+    return EXIT.badInput;
+  }
+  println(io.stdout, args.json ? JSON.stringify(state, null, 2) : formatStatus(state, new Date()));
+  return EXIT.ok;
+}

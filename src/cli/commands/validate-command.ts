@@ -1,0 +1,20 @@
+import { loadTaskFile } from "../../tasks/load-task-file.js";
+import { EXIT, println } from "../cli-io.js";
+import type { CommandContext } from "../run-cli.js";
+
+/** `orchestrator validate <file>`: one line per task and exit 0, or every problem and exit 2. */
+export async function validateCommand({ args, io }: CommandContext): Promise<number> {
+  const file = args.positionals[0];
+  if (!file) {
+    println(io.stderr, "orchestrator validate: which file? Usage: orchestrator validate <file>");
+    return EXIT.badInput;
+  }
+  // loadTaskFile throws TaskFileError listing every issue; runCli prints it and exits 2.
+  const tasks = await loadTaskFile(file);
+  println(io.stdout, `${file}: ${tasks.length} task${tasks.length === 1 ? "" : "s"} OK`);
+  tasks.forEach((t, i) => {
+    const tags = [t.type, t.priority, t.requires_approval ? "requires approval" : null].filter(Boolean).join(", ");
+    println(io.stdout, `  ${i + 1}. [${t.id}] ${t.title}${tags ? ` (${tags})` : ""}`);
+  });
+  return EXIT.ok;
+}

@@ -1,0 +1,96 @@
+import { readFile } from "node:fs/promises";
+import { loadConfig } from "../config/load-config.js";
+import type { Config } from "../config/config.js";
+import { AlreadyRunningError, ConfigError, OrchestratorError, TaskFileError } from "../core/errors.js";
+import { type CliIo, EXIT, println, processIo } from "./cli-io.js";
+import { parseCliArgs, type CliArgs } from "./parse-cli-args.js";
+import { runCommand } from "./commands/run-command.js";
+import { statusCommand } from "./commands/status-command.js";
+import { validateCommand } from "./commands/validate-command.js";
+
+export const HELP = `orchestrator - run a day of Claude Code work from a task file, one task at a time
+
+Usage: orchestrator <command> [options]
+
+Commands:
+  run <file> [--yes] [--new]   Run a task file in the foreground. Stops at checkpoints: asks on a
+                               terminal, else exits 3 with the state saved (run again to resume).
+                               --yes approves checkpoints; --new starts over a completed file.
+  validate <file>              Check a task file: one line per task, or every error as file:line.
+  status [--json]              Print the saved state.
+  help                         This text.
+
+Options (before or after the command):
+  --config <file>   config file (default ./config.yaml when present, else built-in defaults)
+  --state <file>    state file (overrides paths.state_file)
+  --logs <dir>      logs folder (overrides paths.logs_dir)
+  -h, --help        help;  -v, --version  version
+
+Exit codes: 0 done, 1 a task failed, 2 bad input, 3 waiting for approval or paused,
+            4 another orchestrator holds the state file, 130 interrupted.
+Environment: CLAUDE_CLI_PATH overrides claude.command; see README.md for the rest.`;
+
+export interface CommandContext {
+  args: CliArgs;
+  io: CliIo;
+  /** Loads and validates the configuration (once per command). */
+  config(): Promise<Config>;
+}
+
+/** Entry point of the `orchestrator` bin. Returns the exit code; never throws. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    println(io.stderr, `orchestrator: ${(error as Error).message}\nRun 'orchestrator --help' for usage.`);
+    return EXIT.badInput;
+  }
+  if (args.version) {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    println(io.stdout, pkg.version);
+    return EXIT.ok;
+  }
+  if (args.help || args.command === null || args.command === "help") {
+    println(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  const ctx: CommandContext = {
+    args,
+    io,
+    config: () =>
+      loadConfig({ configPath: args.config ?? null, cwd: io.cwd, env: io.env, overrides: { stateFile: args.state, logsDir: args.logs } }),
+  };
+  try {
+    switch (args.command) {
+      case "run":
+        return await runCommand(ctx);
+      case "validate":
+        return await validateCommand(ctx);
+      case "status":
+        return await statusCommand(ctx);
+      default:
+        println(io.stderr, `orchestrator: unknown command '${args.command}'. Commands: run, validate, status, help.`);
+        return EXIT.badInput;
+    }
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof AlreadyRunningError) {
+    println(io.stderr, `orchestrator: ${error.message}`);
+    return EXIT.alreadyRunning;
+  }
+  if (error instanceof TaskFileError || error instanceof ConfigError) {
+    println(io.stderr, `orchestrator: ${error.message}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof OrchestratorError) {
+    println(io.stderr, `orchestrator: ${error.message}`);
+    return EXIT.taskFailed;
+  }
+  println(io.stderr, `orchestrator: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+  return EXIT.taskFailed;
+}

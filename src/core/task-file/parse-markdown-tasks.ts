@@ -1,0 +1,234 @@
+import type { ParseResult, TaskDefinition, TaskFileIssue } from "../task.js";
+import { APPROVAL_HINT, parseApprovalValue } from "./approval-value.js";
+import {
+  FIELD_LABELS,
+  fenceMarker,
+  isSeparator,
+  listItemText,
+  matchField,
+  matchTaskHeading,
+  type FieldKey,
+} from "./markdown-syntax.js";
+
+/**
+ * Parses the markdown task format (design "Task File Format"):
+ *
+ *   # Tasks - 2025-11-20            (optional; anything before the first task is ignored)
+ *   ## Task 1: Title
+ *   **Type:** database
+ *   **Requires Approval:** true
+ *   **Description:** ...
+ *   **Acceptance Criteria:**
+ *   - item
+ *   **Claude Instruction:**
+ *   several lines...
+ *   ---
+ *
+ * Tolerant about layout (CRLF, BOM, trailing spaces, field order and case), strict about
+ * meaning: every problem is collected with its line so a person can fix the file in one pass.
+ * Pure: the caller reads the file.
+ */
+export function parseMarkdownTasks(text: string, file: string): ParseResult {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/).map((line) => line.trimEnd());
+  const issues: TaskFileIssue[] = [];
+  const report = (line: number, message: string): void => {
+    issues.push({ file, line, message });
+  };
+
+  const drafts: Draft[] = [];
+  const firstLineOfId = new Map<number, number>();
+  let draft: Draft | null = null;
+  let block: Block | null = null;
+  let fence: { marker: string; line: number } | null = null;
+
+  for (const [index, line] of lines.entries()) {
+    const lineNo = index + 1;
+    // Inside a fenced code block every line is instruction text: Claude instructions often hold
+    // code or markdown samples whose `---` or `**Note:**` lines must not end the field.
+    if (fence && block) {
+      block.add(line);
+      const marker = fenceMarker(line);
+      if (marker && marker[0] === fence.marker[0] && marker.length >= fence.marker.length) fence = null;
+      continue;
+    }
+
+    const heading = matchTaskHeading(line);
+    if (heading) {
+      block = null;
+      draft = newDraft(lineNo, heading.ok ? heading.title : "", heading.id, heading.ok);
+      drafts.push(draft);
+      if (!heading.ok) report(lineNo, heading.problem);
+      if (heading.id !== null) {
+        const first = firstLineOfId.get(heading.id);
+        if (first !== undefined) {
+          report(lineNo, `duplicate task number ${heading.id} (first used at line ${first}); give each task its own number`);
+        } else {
+          firstLineOfId.set(heading.id, lineNo);
+        }
+      }
+      continue;
+    }
+    // Before the first task: the file title and any notes. Not tasks, so not checked.
+    if (!draft) continue;
+
+    if (isSeparator(line)) {
+      block = null;
+      continue;
+    }
+
+    const field = matchField(line);
+    // Unknown bold labels ("**Note:**", "**Files:**") are kept as text of the current field
+    // instead of failing: people write them inside instructions as ordinary emphasis, and the
+    // text still reaches Claude.
+    if (field && field.key) {
+      block = applyField(draft, field.key, field.value, lineNo, report);
+      continue;
+    }
+
+    if (block) {
+      block.add(line);
+      const marker = fenceMarker(line);
+      if (marker && block.fenced) fence = { marker, line: lineNo };
+    }
+    // Other text outside any field (a stray paragraph under the heading) is ignored: the fields
+    // are the contract, and a task missing its instruction is reported below.
+  }
+
+  if (fence) {
+    report(fence.line, `code block opened with ${fence.marker} is never closed; close it so the rest of the file is read`);
+  }
+  if (drafts.length === 0) {
+    report(1, "no tasks found; start each task with a heading like '## Task 1: Title'");
+  }
+
+  const tasks: TaskDefinition[] = [];
+  for (const d of drafts) {
+    const task = finishDraft(d);
+    // A broken heading is already reported; a second message about the same task is noise.
+    if (d.id !== null && d.headingOk && task.description === "" && task.instruction === "") {
+      report(d.line, `task ${d.id} has neither ${FIELD_LABELS.instruction} nor ${FIELD_LABELS.description}; add one so Claude knows what to do`);
+    }
+    tasks.push(task);
+  }
+
+  if (issues.length > 0) {
+    // Stable sort: problems found at the end of a task (missing instruction) go back to file order.
+    return { ok: false, issues: issues.sort((a, b) => a.line - b.line) };
+  }
+  return { ok: true, tasks };
+}
+
+/** The lines following a field that belong to it (until the next field, `---` or task). */
+interface Block {
+  add(line: string): void;
+  /** Whether ``` fences are tracked: only in free text, where code samples appear. */
+  readonly fenced: boolean;
+}
+
+interface Draft {
+  line: number;
+  id: number | null;
+  title: string;
+  headingOk: boolean;
+  /** Line of each field seen, to report a field given twice. */
+  seen: Map<FieldKey, number>;
+  type: string | null;
+  priority: string | null;
+  requiresApproval: boolean;
+  description: string[];
+  criteria: string[];
+  instruction: string[];
+}
+
+function newDraft(line: number, title: string, id: number | null, headingOk: boolean): Draft {
+  return {
+    line,
+    id,
+    title,
+    headingOk,
+    seen: new Map(),
+    type: null,
+    priority: null,
+    requiresApproval: false,
+    description: [],
+    criteria: [],
+    instruction: [],
+  };
+}
+
+/** Records one field line and returns the block that collects its following lines, if any. */
+function applyField(
+  draft: Draft,
+  key: FieldKey,
+  value: string,
+  lineNo: number,
+  report: (line: number, message: string) => void,
+): Block | null {
+  const first = draft.seen.get(key);
+  if (first !== undefined) {
+    report(lineNo, `${FIELD_LABELS[key]} given twice in this task (first at line ${first}); keep one`);
+  }
+  draft.seen.set(key, lineNo);
+
+  switch (key) {
+    case "type":
+      draft.type = value === "" ? null : value.toLowerCase();
+      return null;
+    case "priority":
+      draft.priority = value === "" ? null : value;
+      return null;
+    case "requires_approval": {
+      const flag = parseApprovalValue(value);
+      if (flag === null) report(lineNo, `${FIELD_LABELS.requires_approval} "${value}" is not a yes/no value; ${APPROVAL_HINT}`);
+      draft.requiresApproval = flag ?? false;
+      return null;
+    }
+    case "description":
+      draft.description = [value];
+      return textBlock(draft.description);
+    case "instruction":
+      draft.instruction = [value];
+      return textBlock(draft.instruction);
+    case "acceptance_criteria":
+      draft.criteria = [];
+      return listBlock(draft.criteria, value);
+  }
+}
+
+function textBlock(lines: string[]): Block {
+  return { fenced: true, add: (line) => lines.push(line) };
+}
+
+/**
+ * List items become criteria. A non-item line continues the previous item (a wrapped line);
+ * before any item it starts one, so `**Acceptance Criteria:** tests pass` also works.
+ */
+function listBlock(items: string[], sameLineValue: string): Block {
+  const add = (line: string): void => {
+    if (line.trim() === "") return;
+    const item = listItemText(line);
+    if (item !== null) items.push(item);
+    else if (items.length > 0) items[items.length - 1] = `${items[items.length - 1]} ${line.trim()}`;
+    else items.push(line.trim());
+  };
+  add(sameLineValue);
+  return { fenced: false, add };
+}
+
+function finishDraft(draft: Draft): TaskDefinition {
+  return {
+    // Only drafts with a good heading (so a number) are ever returned: any issue fails the file.
+    id: draft.id ?? 0,
+    title: draft.title,
+    type: draft.type,
+    priority: draft.priority,
+    requires_approval: draft.requiresApproval,
+    // Only the ends are trimmed: inner newlines and indentation are the author's formatting.
+    description: draft.description.join("\n").trim(),
+    acceptance_criteria: draft.criteria.filter((item) => item !== ""),
+    instruction: draft.instruction.join("\n").trim(),
+    context_files: [],
+    deliverables: [],
+    line: draft.line,
+  };
+}

@@ -1,0 +1,79 @@
+import { currentTask, progressOf, taskLabel } from "../core/describe.js";
+import type { SessionState, SessionStatus, TaskStatus } from "../core/state.js";
+
+const STATUS_TEXT: Record<SessionStatus, string> = {
+  idle: "💤 Idle",
+  waiting_approval: "⏸️ Waiting for approval",
+  running: "⚙️ Running",
+  paused: "⏸️ Paused",
+  task_failed: "❌ Task failed",
+  completed: "✅ Completed",
+};
+
+const TASK_MARK: Record<TaskStatus, string> = {
+  pending: "⏳",
+  running: "⚙️",
+  completed: "✅",
+  failed: "❌",
+  skipped: "⏭️",
+  interrupted: "⚠️",
+};
+
+/** Whole minutes or seconds between two ISO times, for "Runtime: 5 minutes". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} minutes`;
+  return `${(seconds / 3600).toFixed(1)} hours`;
+}
+
+/** The commands that make sense in a status, as a person would type them. */
+export function commandsFor(state: SessionState): string[] {
+  switch (state.status) {
+    case "idle":
+    case "completed":
+      return ["/start"];
+    case "waiting_approval":
+      return ["/approve", "/skip", "/pause"];
+    case "running":
+      return state.pause_requested ? ["/status", "/resume", "/skip"] : ["/status", "/pause", "/skip"];
+    case "paused":
+      return ["/resume", "/skip"];
+    case "task_failed":
+      return ["/retry", "/skip", "/logs"];
+  }
+}
+
+/** Plain-text status, as `orchestrator status` prints it (the bot renders its own from the same state). */
+export function formatStatus(state: SessionState, now: Date): string {
+  if (state.status === "idle" || state.tasks.length === 0) return "📊 Orchestrator Status\n\nStatus: 💤 Idle (no session). Start one with a task file.";
+  const p = progressOf(state);
+  const count = (s: TaskStatus) => state.tasks.filter((t) => t.status === s).length;
+  const lines = [
+    "📊 Orchestrator Status",
+    "",
+    `Session: ${state.session_id}`,
+    `Task file: ${state.task_file}`,
+    `Status: ${STATUS_TEXT[state.status]}${state.pause_requested ? " (pausing after this task)" : ""}`,
+  ];
+  if (state.waiting_reason) lines.push(`Waiting because ${state.waiting_reason}`);
+  lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`);
+  for (const s of ["completed", "skipped", "failed", "interrupted", "pending"] as TaskStatus[]) {
+    const n = count(s);
+    if (n > 0) lines.push(`${TASK_MARK[s]} ${s[0]?.toUpperCase()}${s.slice(1)}: ${n}`);
+  }
+  const task = currentTask(state);
+  if (task && state.status !== "completed") {
+    lines.push("", `Current: ${taskLabel(state, state.current_task_index)} - ${task.title}${task.type ? ` (${task.type})` : ""}`);
+    if (task.error) lines.push(`Error: ${task.error}`);
+  }
+  const cost = state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0);
+  if (cost > 0) lines.push(`Cost so far: $${cost.toFixed(4)}`);
+  if (state.started_at) {
+    const end = state.completed_at ? Date.parse(state.completed_at) : now.getTime();
+    lines.push("", `Started: ${state.started_at}`, `Runtime: ${formatDuration((end - Date.parse(state.started_at)) / 1000)}`);
+  }
+  lines.push("", "Tasks:");
+  state.tasks.forEach((t, i) => lines.push(`  ${TASK_MARK[t.status]} ${i + 1}. ${t.title} [${t.status}]${t.duration_s !== null ? ` ${formatDuration(t.duration_s)}` : ""}`));
+  lines.push("", commandsFor(state).join(" "));
+  return lines.join("\n");
+}

@@ -1,0 +1,265 @@
+import { mkdir, stat } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { performance } from "node:perf_hooks";
+import { execa } from "execa";
+import type { ClaudeConfig } from "../config/config.js";
+import type { Progress, RunOutcome } from "../core/run-outcome.js";
+import type { Runner, RunHooks, RunRequest } from "./runner.js";
+import { buildClaudeArgs } from "./build-claude-args.js";
+import { buildChildEnv } from "./child-env.js";
+import { LineSplitter } from "./line-splitter.js";
+import { parseStreamLine, type ResultLine } from "./parse-stream-line.js";
+import { buildOutcome, type EndedBy, type RunFacts } from "./describe-failure.js";
+import { killProcessGroup } from "./kill-process-group.js";
+
+export interface ClaudeRunnerOptions {
+  /** Base environment of the child (normally process.env); scrubbed by buildChildEnv. */
+  env: NodeJS.ProcessEnv;
+  /** Secret variable names to keep from the child (config.secret_env_names). */
+  dropEnv: string[];
+  /** Wall clock for duration_ms (default Date.now). Watchdogs use a monotonic clock. */
+  now?: () => number;
+}
+
+/** Bytes of stderr kept for the failure reason and the log (the last ones: they say why). */
+const STDERR_TAIL_BYTES = 64 * 1024;
+/** After the final SIGKILL, how long stdout/stderr may stay open (a grandchild that left our group can hold them). */
+const STREAM_CLOSE_WAIT_MS = 1000;
+/** setTimeout's largest delay; longer deadlines re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const mono = () => performance.now();
+
+/**
+ * Calls onDue once the monotonic time reaches due() (re-read on each firing, so an idle
+ * deadline can move forward). A non-positive or non-finite number of seconds means "off".
+ * Returns a stop function.
+ */
+function deadline(seconds: number, due: () => number, onDue: () => void): () => void {
+  if (!Number.isFinite(seconds) || seconds <= 0) return () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => (mono() >= due() ? onDue() : arm()), Math.min(MAX_TIMER_MS, Math.max(1, due() - mono())));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** Resolves when the stream has closed, or destroys it after `ms`. */
+function closeWithin(stream: Readable | null | undefined, ms: number): Promise<void> {
+  if (!stream || stream.closed || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, ms);
+    stream.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Resolves after `ms`, whatever `p` does (used so cleanup can never hang). */
+const settleWithin = (p: Promise<unknown>, ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    p.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
+
+/** A hook that throws must not break the run (or leave a process behind). */
+function callHook(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* the caller's bug; the run goes on */
+  }
+}
+
+async function openLog(file: string): Promise<WriteStream | null> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const log = createWriteStream(file, { flags: "a" });
+    log.on("error", () => {}); // e.g. EACCES or disk full: log.writable turns false, the run goes on
+    return log;
+  } catch {
+    return null; // no log is better than no run; the outcome still says what happened
+  }
+}
+
+/** Runs `claude -p` as its own process group, one task attempt per run(). */
+export class ClaudeRunner implements Runner {
+  readonly #cfg: ClaudeConfig;
+  readonly #opts: ClaudeRunnerOptions;
+  readonly #now: () => number;
+
+  constructor(cfg: ClaudeConfig, opts: ClaudeRunnerOptions) {
+    this.#cfg = cfg;
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  async run(request: RunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
+    const startedAt = this.#now();
+    const { file, args } = buildClaudeArgs(this.#cfg, { resumeSessionId: request.resumeSessionId });
+    const facts: RunFacts = {
+      file, spawnError: null, missingCwd: null, exitCode: null, signal: null, endedBy: null,
+      endedAfterResult: false, result: null, initSessionId: null, stderrTail: "",
+      lastMalformedLine: null, tooLongLines: 0, durationMs: 0,
+    };
+    const finish = () => buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg);
+    try {
+      await this.#attempt(file, args, request, hooks, facts);
+    } catch (err) {
+      // A bug or an I/O error of ours: still an outcome, never a rejection.
+      facts.spawnError ??= { code: "ERUNNER", message: `runner error: ${(err as Error)?.message ?? String(err)}` };
+    }
+    return finish();
+  }
+
+  async #attempt(file: string, args: string[], req: RunRequest, hooks: RunHooks, facts: RunFacts): Promise<void> {
+    const cfg = this.#cfg;
+    if (req.signal?.aborted) {
+      facts.endedBy = "cancelled";
+      return;
+    }
+    const isDir = await stat(cfg.project_dir).then((s) => s.isDirectory(), () => false);
+    if (!isDir) {
+      facts.missingCwd = cfg.project_dir;
+      return;
+    }
+
+    const log = await openLog(req.logFile);
+    const child = execa(file, args, {
+      cwd: cfg.project_dir,
+      env: buildChildEnv(this.#opts.env, this.#opts.dropEnv),
+      extendEnv: false,
+      input: req.prompt,
+      stdout: "pipe",
+      stderr: "pipe",
+      buffer: false,
+      reject: false,
+      detached: true, // own process group: pgid = pid, so one kill(-pgid) reaches grandchildren
+      forceKillAfterDelay: false, // we escalate ourselves, on the whole group
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    const pgid = child.pid;
+    if (pgid === undefined) {
+      // Spawn failed (ENOENT, EACCES, ...): execa resolves with the error (reject: false).
+      const res = await child;
+      facts.spawnError = { code: (res as { code?: string }).code ?? null, message: res.message ?? "spawn failed" };
+      log?.end();
+      return;
+    }
+    callHook(() => hooks.onSpawn?.({ pid: pgid, pgid }));
+
+    let lastActivity = mono();
+    let result: ResultLine | null = null;
+    let hasExited = false;
+    const stops: Array<() => void> = [];
+    let killTimer: NodeJS.Timeout | undefined;
+
+    // Ending = SIGTERM to the group now, SIGKILL after kill_grace. The first reason wins.
+    const end = (why: EndedBy) => {
+      if (facts.endedBy || hasExited) return;
+      facts.endedBy = why;
+      facts.endedAfterResult = result !== null;
+      stops.forEach((stop) => stop());
+      killProcessGroup(pgid, "SIGTERM");
+      killTimer = setTimeout(() => killProcessGroup(pgid, "SIGKILL"), Math.max(0, cfg.kill_grace) * 1000);
+    };
+
+    const emit = (p: Progress) => callHook(() => hooks.onProgress?.(p));
+    const splitter = new LineSplitter((line) => {
+      const ev = parseStreamLine(line);
+      if (ev.type === "init") {
+        facts.initSessionId = ev.session_id;
+        emit(ev.progress);
+      } else if (ev.type === "assistant") {
+        ev.progress.forEach(emit);
+      } else if (ev.type === "result") {
+        const first = result === null;
+        result = facts.result = ev.result;
+        if (first && !facts.endedBy) {
+          const at = mono() + cfg.result_grace * 1000;
+          stops.push(deadline(cfg.result_grace, () => at, () => end("result_grace")));
+        }
+      } else if (ev.type === "malformed") {
+        facts.lastMalformedLine = line.slice(0, 1000);
+      }
+    });
+
+    // stdout: to the log (with backpressure) and through the parser; nothing accumulates.
+    let waitingDrain = false;
+    const resume = () => {
+      waitingDrain = false;
+      lastActivity = mono(); // a slow disk is not an idle child
+      child.stdout.resume();
+    };
+    log?.on("error", () => waitingDrain && resume()); // a failed log must not stall stdout
+    child.stdout.on("data", (chunk: Buffer) => {
+      lastActivity = mono();
+      splitter.push(chunk);
+      if (log?.writable && !log.write(chunk) && !waitingDrain) {
+        waitingDrain = true;
+        child.stdout.pause();
+        log.once("drain", resume);
+      }
+    });
+    let stderrTail = Buffer.alloc(0);
+    let stderrDropped = false;
+    child.stderr.on("data", (chunk: Buffer) => {
+      lastActivity = mono();
+      stderrTail = Buffer.concat([stderrTail, Buffer.from(chunk)]);
+      if (stderrTail.length > STDERR_TAIL_BYTES) {
+        stderrTail = Buffer.from(stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES));
+        stderrDropped = true;
+      }
+    });
+
+    const started = mono();
+    stops.push(deadline(cfg.timeout, () => started + cfg.timeout * 1000, () => end("timeout")));
+    stops.push(deadline(cfg.idle_timeout, () => lastActivity + cfg.idle_timeout * 1000, () => end("idle_timeout")));
+    const onAbort = () => end("cancelled");
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+
+    try {
+      const { code, signal } = await exited;
+      hasExited = true;
+      facts.exitCode = code;
+      facts.signal = signal;
+    } finally {
+      hasExited = true;
+      stops.forEach((stop) => stop());
+      clearTimeout(killTimer);
+      req.signal?.removeEventListener("abort", onAbort);
+      // Always: whatever the child left in its group (Bash tool children) dies with it.
+      killProcessGroup(pgid, "SIGKILL");
+      await Promise.all([closeWithin(child.stdout, STREAM_CLOSE_WAIT_MS), closeWithin(child.stderr, STREAM_CLOSE_WAIT_MS)]);
+      await settleWithin(child, STREAM_CLOSE_WAIT_MS);
+      splitter.end();
+      facts.tooLongLines = splitter.tooLongCount;
+      facts.stderrTail = stderrTail.toString("utf8");
+      if (log) await this.#closeLog(log, facts.stderrTail, stderrDropped, splitter.tooLongCount);
+    }
+  }
+
+  /** Appends the stderr tail ("[stderr] " lines) and notes, then closes the log. */
+  async #closeLog(log: WriteStream, stderr: string, dropped: boolean, tooLong: number): Promise<void> {
+    if (log.writable) {
+      const lines = stderr.split(/\r?\n/).filter((l) => l !== "");
+      if (dropped) lines.unshift(`(only the last ${STDERR_TAIL_BYTES / 1024} KB of stderr kept)`);
+      let text = lines.map((l) => `[stderr] ${l}\n`).join("");
+      if (tooLong > 0) text += `[runner] ${tooLong} stream line(s) over the line cap were not parsed (too long)\n`;
+      if (text) log.write(text);
+    }
+    await settleWithin(new Promise((resolve) => log.end(resolve)), 5000);
+  }
+}

@@ -1,0 +1,141 @@
+import type { Progress, TokenUsage } from "../core/run-outcome.js";
+
+/**
+ * Pure parser of one line of `claude -p --output-format stream-json --verbose`.
+ * Never throws: a line that is not a JSON object is "malformed", a message type we do not
+ * use (user tool results, hooks, stream events) is "other". Unknown fields are ignored and
+ * missing ones become null, because the CLI adds fields between versions.
+ */
+
+/** The fields of the final `{"type":"result"}` line that the runner uses. */
+export interface ResultLine {
+  /** "success" or error_max_turns / error_during_execution / error_max_budget_usd / ... */
+  subtype: string;
+  /** true also with subtype "success" (auth, API error, usage limit). */
+  is_error: boolean;
+  /** The answer text; absent on error_* subtypes. */
+  result: string | null;
+  /** error_* subtypes carry their messages here. */
+  errors: string[];
+  num_turns: number | null;
+  total_cost_usd: number | null;
+  usage: TokenUsage | null;
+  session_id: string | null;
+  /** Names of the tools that were refused (permission_denials[].tool_name). */
+  permission_denials: string[];
+}
+
+export type StreamEvent =
+  | { type: "init"; session_id: string | null; model: string | null; progress: Progress }
+  | { type: "assistant"; session_id: string | null; progress: Progress[] }
+  | { type: "result"; result: ResultLine }
+  | { type: "other"; lineType: string }
+  | { type: "malformed"; error: string };
+
+/** Longest progress text; a phone screen shows about that much. */
+export const PROGRESS_TEXT_MAX = 200;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** First non-empty line, trimmed, cut to `max` characters (with an ellipsis when cut). */
+export function firstLine(text: string, max = PROGRESS_TEXT_MAX): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Input fields that best say what a tool call is about, in order of preference. */
+const SUMMARY_KEYS = ["command", "file_path", "notebook_path", "pattern", "path", "url", "query", "description", "prompt"];
+
+/** "Bash: ls -la", "Write: /x/y.ts", "Grep: TODO", or just the tool name. */
+export function describeToolUse(name: string, input: unknown): string {
+  if (!isObject(input)) return name;
+  const key = SUMMARY_KEYS.find((k) => typeof input[k] === "string" && (input[k] as string).trim() !== "");
+  const value = key ? (input[key] as string) : Object.values(input).find((v): v is string => typeof v === "string" && v.trim() !== "");
+  return value ? firstLine(`${name}: ${value}`) : name;
+}
+
+function contentProgress(content: unknown): Progress[] {
+  if (!Array.isArray(content)) return [];
+  const out: Progress[] = [];
+  for (const block of content) {
+    if (!isObject(block)) continue;
+    if (block.type === "text") {
+      const text = firstLine(str(block.text) ?? "");
+      if (text) out.push({ kind: "text", text });
+    } else if (block.type === "tool_use") {
+      const name = str(block.name) ?? "tool";
+      out.push({ kind: "tool_use", text: describeToolUse(name, block.input), tool: name });
+    }
+    // thinking / redacted_thinking / others: nothing a person needs to see.
+  }
+  return out;
+}
+
+function parseUsage(v: unknown): TokenUsage | null {
+  if (!isObject(v)) return null;
+  return {
+    input_tokens: num(v.input_tokens) ?? 0,
+    output_tokens: num(v.output_tokens) ?? 0,
+    cache_creation_input_tokens: num(v.cache_creation_input_tokens) ?? 0,
+    cache_read_input_tokens: num(v.cache_read_input_tokens) ?? 0,
+  };
+}
+
+function parseErrors(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((e) => (typeof e === "string" ? e : isObject(e) && typeof e.message === "string" ? e.message : JSON.stringify(e)));
+}
+
+function parseDenials(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .map((d) => (typeof d === "string" ? d : isObject(d) ? str(d.tool_name) : null))
+    .filter((name): name is string => !!name);
+}
+
+export function parseResult(msg: Json): ResultLine {
+  return {
+    subtype: str(msg.subtype) ?? "unknown",
+    is_error: msg.is_error === true,
+    result: str(msg.result),
+    errors: parseErrors(msg.errors),
+    num_turns: num(msg.num_turns),
+    total_cost_usd: num(msg.total_cost_usd),
+    usage: parseUsage(msg.usage),
+    session_id: str(msg.session_id),
+    permission_denials: parseDenials(msg.permission_denials),
+  };
+}
+
+export function parseStreamLine(line: string): StreamEvent {
+  const trimmed = line.trim();
+  if (trimmed === "") return { type: "other", lineType: "" };
+  let msg: unknown;
+  try {
+    msg = JSON.parse(trimmed);
+  } catch (err) {
+    return { type: "malformed", error: (err as Error).message };
+  }
+  if (!isObject(msg)) return { type: "malformed", error: "not a JSON object" };
+
+  const type = str(msg.type) ?? "";
+  if (type === "system" && msg.subtype === "init") {
+    const model = str(msg.model);
+    return {
+      type: "init",
+      session_id: str(msg.session_id),
+      model,
+      progress: { kind: "init", text: model ?? "session started" },
+    };
+  }
+  if (type === "assistant") {
+    const message = isObject(msg.message) ? msg.message : {};
+    return { type: "assistant", session_id: str(msg.session_id), progress: contentProgress(message.content) };
+  }
+  if (type === "result") return { type: "result", result: parseResult(msg) };
+  return { type: "other", lineType: type };
+}
