@@ -11,7 +11,7 @@ import { buildClaudeArgs } from "./build-claude-args.js";
 import { buildChildEnv } from "./child-env.js";
 import { LineSplitter } from "./line-splitter.js";
 import { parseStreamLine, type ResultLine } from "./parse-stream-line.js";
-import { buildOutcome, type EndedBy, type RunFacts } from "./describe-failure.js";
+import { buildOutcome, initialFacts, type EndedBy, type RunFacts } from "./describe-failure.js";
 import { killProcessGroup } from "./kill-process-group.js";
 
 export interface ClaudeRunnerOptions {
@@ -23,7 +23,7 @@ export interface ClaudeRunnerOptions {
   now?: () => number;
 }
 
-/** Bytes of stderr kept for the failure reason and the log (the last ones: they say why). */
+/** Bytes of stderr kept for the reason and the log: the last ones, they say why. */
 const STDERR_TAIL_BYTES = 64 * 1024;
 /** After the final SIGKILL, how long stdout/stderr may stay open (a grandchild that left our group can hold them). */
 const STREAM_CLOSE_WAIT_MS = 1000;
@@ -48,17 +48,11 @@ function deadline(seconds: number, due: () => number, onDue: () => void): () => 
 }
 
 /** Resolves when the stream has closed, or destroys it after `ms`. */
-function closeWithin(stream: Readable | null | undefined, ms: number): Promise<void> {
-  if (!stream || stream.closed || stream.destroyed) return Promise.resolve();
+function closeWithin(stream: Readable, ms: number): Promise<void> {
+  if (stream.closed || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve();
-    }, ms);
-    stream.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
+    const timer = setTimeout(() => (stream.destroy(), resolve()), ms);
+    stream.once("close", () => (clearTimeout(timer), resolve()));
   });
 }
 
@@ -66,20 +60,13 @@ function closeWithin(stream: Readable | null | undefined, ms: number): Promise<v
 const settleWithin = (p: Promise<unknown>, ms: number) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    p.then(
-      () => (clearTimeout(timer), resolve()),
-      () => (clearTimeout(timer), resolve()),
-    );
+    const done = () => (clearTimeout(timer), resolve());
+    p.then(done, done);
   });
 
-/** A hook that throws must not break the run (or leave a process behind). */
-function callHook(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    /* the caller's bug; the run goes on */
-  }
-}
+/** A hook that throws (the caller's bug) must not break the run or leave a process behind. */
+// prettier-ignore
+const callHook = (fn: () => void): void => { try { fn(); } catch { /* ignored */ } };
 
 async function openLog(file: string): Promise<WriteStream | null> {
   try {
@@ -106,20 +93,15 @@ export class ClaudeRunner implements Runner {
 
   async run(request: RunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
     const startedAt = this.#now();
-    const { file, args } = buildClaudeArgs(this.#cfg, { resumeSessionId: request.resumeSessionId });
-    const facts: RunFacts = {
-      file, spawnError: null, missingCwd: null, exitCode: null, signal: null, endedBy: null,
-      endedAfterResult: false, result: null, initSessionId: null, stderrTail: "",
-      lastMalformedLine: null, tooLongLines: 0, durationMs: 0,
-    };
-    const finish = () => buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg);
+    const facts = initialFacts(this.#cfg.command[0] ?? "");
     try {
+      const { file, args } = buildClaudeArgs(this.#cfg, { resumeSessionId: request.resumeSessionId });
       await this.#attempt(file, args, request, hooks, facts);
     } catch (err) {
       // A bug or an I/O error of ours: still an outcome, never a rejection.
       facts.spawnError ??= { code: "ERUNNER", message: `runner error: ${(err as Error)?.message ?? String(err)}` };
     }
-    return finish();
+    return buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg);
   }
 
   async #attempt(file: string, args: string[], req: RunRequest, hooks: RunHooks, facts: RunFacts): Promise<void> {
@@ -187,7 +169,7 @@ export class ClaudeRunner implements Runner {
       } else if (ev.type === "result") {
         const first = result === null;
         result = facts.result = ev.result;
-        if (first && !facts.endedBy) {
+        if (first && !facts.endedBy && !hasExited) {
           const at = mono() + cfg.result_grace * 1000;
           stops.push(deadline(cfg.result_grace, () => at, () => end("result_grace")));
         }
@@ -204,8 +186,10 @@ export class ClaudeRunner implements Runner {
       child.stdout.resume();
     };
     log?.on("error", () => waitingDrain && resume()); // a failed log must not stall stdout
+    let endsWithNewline = true;
     child.stdout.on("data", (chunk: Buffer) => {
       lastActivity = mono();
+      endsWithNewline = chunk[chunk.length - 1] === 0x0a;
       splitter.push(chunk);
       if (log?.writable && !log.write(chunk) && !waitingDrain) {
         waitingDrain = true;
@@ -229,12 +213,10 @@ export class ClaudeRunner implements Runner {
     stops.push(deadline(cfg.idle_timeout, () => lastActivity + cfg.idle_timeout * 1000, () => end("idle_timeout")));
     const onAbort = () => end("cancelled");
     req.signal?.addEventListener("abort", onAbort, { once: true });
+    if (req.signal?.aborted) onAbort(); // aborted while we were preparing the spawn
 
     try {
-      const { code, signal } = await exited;
-      hasExited = true;
-      facts.exitCode = code;
-      facts.signal = signal;
+      ({ code: facts.exitCode, signal: facts.signal } = await exited);
     } finally {
       hasExited = true;
       stops.forEach((stop) => stop());
@@ -247,18 +229,18 @@ export class ClaudeRunner implements Runner {
       splitter.end();
       facts.tooLongLines = splitter.tooLongCount;
       facts.stderrTail = stderrTail.toString("utf8");
-      if (log) await this.#closeLog(log, facts.stderrTail, stderrDropped, splitter.tooLongCount);
+      if (log) await this.#closeLog(log, endsWithNewline, facts.stderrTail, stderrDropped, splitter.tooLongCount);
     }
   }
 
   /** Appends the stderr tail ("[stderr] " lines) and notes, then closes the log. */
-  async #closeLog(log: WriteStream, stderr: string, dropped: boolean, tooLong: number): Promise<void> {
+  async #closeLog(log: WriteStream, newline: boolean, stderr: string, dropped: boolean, tooLong: number): Promise<void> {
     if (log.writable) {
       const lines = stderr.split(/\r?\n/).filter((l) => l !== "");
       if (dropped) lines.unshift(`(only the last ${STDERR_TAIL_BYTES / 1024} KB of stderr kept)`);
       let text = lines.map((l) => `[stderr] ${l}\n`).join("");
       if (tooLong > 0) text += `[runner] ${tooLong} stream line(s) over the line cap were not parsed (too long)\n`;
-      if (text) log.write(text);
+      if (text) log.write(newline ? text : `\n${text}`); // a cut-off last stream line stays on its own line
     }
     await settleWithin(new Promise((resolve) => log.end(resolve)), 5000);
   }

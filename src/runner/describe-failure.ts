@@ -34,6 +34,14 @@ export interface RunFacts {
   durationMs: number;
 }
 
+/** Facts before anything happened. */
+export function initialFacts(file: string): RunFacts {
+  return {
+    file, spawnError: null, missingCwd: null, exitCode: null, signal: null, endedBy: null, endedAfterResult: false,
+    result: null, initSessionId: null, stderrTail: "", lastMalformedLine: null, tooLongLines: 0, durationMs: 0,
+  };
+}
+
 /** Result text kept in the outcome; the full text is in the task's log file. */
 export const SUMMARY_MAX_CHARS = 4000;
 const DETAIL_MAX_CHARS = 300;

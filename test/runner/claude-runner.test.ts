@@ -74,7 +74,7 @@ describe("ClaudeRunner scenarios", () => {
 
   it("crash: the stderr tail goes to the end of the log, prefixed", async () => {
     const r = await run("crash");
-    expect(readFileSync(r.logFile, "utf8")).toMatch(/te\[stderr\] fatal: something broke\n$|\n\[stderr\] fatal: something broke\n$/);
+    expect(readFileSync(r.logFile, "utf8")).toMatch(/"te\n\[stderr\] fatal: something broke\n$/);
   });
 
   it("denied: a success that reports the refused tools", async () => {
@@ -89,7 +89,7 @@ describe("ClaudeRunner scenarios", () => {
   });
 
   it("slow: steady progress keeps the idle watchdog quiet", async () => {
-    const r = await run("slow", { idle_timeout: 0.5 });
+    const r = await run("slow", { idle_timeout: 0.8 }); // the fake prints every 250 ms
     expect(r.outcome).toMatchObject({ ok: true, kind: "success", num_turns: 6 });
     expect(r.progress.filter((p) => p.kind === "text").map((p) => p.text)).toHaveLength(6);
   });
@@ -119,6 +119,17 @@ describe("ClaudeRunner scenarios", () => {
     expect(env.KEEP_ME).toBe("yes");
     for (const name of ["CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", ...Object.keys(secrets)]) expect(env).not.toHaveProperty(name);
     expect(JSON.stringify(env)).not.toMatch(/123:abc|s3cret|n8n\.local/);
+  });
+
+  it("a throwing hook does not break the run", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const runner = new ClaudeRunner(fakeConfig(dir), { env: { PATH: process.env.PATH }, dropEnv: [] });
+    const boom = () => {
+      throw new Error("hook bug");
+    };
+    const outcome = await runner.run({ prompt: "x", logFile: path.join(dir, "t.log") }, { onSpawn: boom, onProgress: boom });
+    expect(outcome.kind).toBe("success");
   });
 
   it("uses FAKE_CLAUDE_SCENARIO when the prompt names none, and runs the fixture directly (shebang)", async () => {
@@ -163,6 +174,24 @@ describe("ClaudeRunner start failures", () => {
     expect(await runWith([process.execPath, FAKE_CLAUDE], "/nonexistent/project")).toMatchObject({
       kind: "not_found", reason: "project directory not found: '/nonexistent/project' (set claude.project_dir)",
     });
+  });
+
+  it("an empty command is an outcome, not a rejection", async () => {
+    expect(await runWith([])).toMatchObject({ ok: false, kind: "exit_error", reason: expect.stringContaining("claude.command is empty") });
+  });
+
+  it("a child that exits without reading a large prompt, with lots of stderr", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const script = path.join(dir, "early-exit.mjs");
+    writeFileSync(script, "process.stderr.write('e'.repeat(200000) + '\\nlast words\\n'); process.exit(2);\n");
+    const runner = new ClaudeRunner(fakeConfig(dir, { command: [process.execPath, script] }), { env: { PATH: process.env.PATH }, dropEnv: [] });
+    const logFile = path.join(dir, "t.log");
+    const outcome = await runner.run({ prompt: "p".repeat(4 * 1024 * 1024), logFile });
+    expect(outcome).toMatchObject({ kind: "exit_error", reason: "exited 2: last words", exit_code: 2 });
+    const log = readFileSync(logFile, "utf8");
+    expect(log).toContain("[stderr] (only the last 64 KB of stderr kept)\n");
+    expect(log.length).toBeLessThan(70 * 1024);
   });
 
   it("never rejects, even when the log file cannot be written", async () => {
