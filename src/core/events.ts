@@ -15,6 +15,8 @@ export type Report =
   | { type: "task_spawned"; index: number; attempt: number; pid: number; pgid: number; boot_id: string | null; output_log: string }
   | { type: "task_progress"; index: number; attempt: number; progress: Progress }
   | { type: "task_finished"; index: number; attempt: number; outcome: RunOutcome; output_log: string | null }
+  /** The notifier delivered these outbox entries: drop them. */
+  | { type: "notifications_delivered"; ids: string[] }
   /** The process (re)started with this state: a task that was running is now an orphan. */
   | { type: "recover"; boot_id: string | null };
 

@@ -3,6 +3,7 @@ import type { Effect, Notification } from "./effects.js";
 import type { Command, OrchestratorEvent, Report } from "./events.js";
 import type { RunOutcome } from "./run-outcome.js";
 import { createTaskRecord, type SessionState, type TaskRecord } from "./state.js";
+import { buildPayload } from "./notification-payload.js";
 import { approvalGate } from "./approval.js";
 import { progressOf, taskHeadline, taskLabel } from "./describe.js";
 import { refusalFor } from "./refusals.js";
@@ -12,7 +13,12 @@ export interface MachineContext {
   /** ISO timestamp of this transition (from the injected clock). */
   now: string;
   policy: ApprovalPolicy;
+  /** Keep notifications in state.outbox for delivery to n8n (default false: n8n is off). */
+  outbox?: boolean;
 }
+
+/** Oldest notifications are dropped past this many undelivered ones, so a long-dead n8n cannot grow the state without bound. */
+export const OUTBOX_LIMIT = 500;
 
 /** The answer to the one who sent the event. Refusals have ok: false and say what to do instead. */
 export interface Reply {
@@ -44,9 +50,16 @@ class Draft {
   readonly effects: Effect[] = [];
   constructor(readonly s: SessionState, readonly ctx: MachineContext) {
     s.last_activity = ctx.now;
+    // State files written before the outbox existed have neither field.
+    s.outbox ??= [];
+    s.notify_seq ??= 0;
   }
   notify(event: Notification["event"], level: Notification["level"], message: string, task_index: number | null): void {
     this.effects.push({ type: "notify", notification: { event, level, message, task_index } });
+    if (this.ctx.outbox && event !== "task_progress") {
+      this.s.outbox.push(buildPayload(this.s, { event, level, message, task_index }, this.ctx.now));
+      if (this.s.outbox.length > OUTBOX_LIMIT) this.s.outbox.splice(0, this.s.outbox.length - OUTBOX_LIMIT);
+    }
   }
   done(message: string, ok = true): Transition {
     return { state: this.s, effects: this.effects, reply: { ok, message } };
@@ -147,6 +160,7 @@ function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): 
 
 function handleReport(state: SessionState, report: Report, ctx: MachineContext): Transition {
   if (report.type === "recover") return recover(state, report.boot_id, ctx);
+  if (report.type === "notifications_delivered") return dropDelivered(state, report.ids);
   const task = state.tasks[report.index];
   const live = state.status === "running" && report.index === state.current_task_index && task?.status === "running" && task.attempts === report.attempt;
   if (!live) return ignore(state, `Ignored a stale ${report.type} for task index ${report.index} attempt ${report.attempt}.`);
@@ -206,6 +220,13 @@ function finishTask(state: SessionState, index: number, outcome: RunOutcome, out
   Object.assign(d.s, { status: "task_failed", pause_requested: false, waiting_reason: null });
   d.notify("task_failed", "error", `${headline} failed: ${task.error}`, index);
   return d.done(`${headline} failed: ${task.error}. Send /retry to run it again or /skip to move on.`);
+}
+
+function dropDelivered(state: SessionState, ids: string[]): Transition {
+  const gone = new Set(ids);
+  const outbox = (state.outbox ?? []).filter((n) => !gone.has(n.id));
+  if (outbox.length === (state.outbox ?? []).length) return ignore(state, "nothing to drop");
+  return { state: { ...state, outbox }, effects: [], reply: { ok: true, message: `delivered ${ids.length}` } };
 }
 
 /** After a restart: a task recorded as running has no process of ours any more. */

@@ -54,6 +54,36 @@ export interface SessionState {
   pause_requested: boolean;
   /** Why the session waits for approval ("Task 2 requires approval"), or null. */
   waiting_reason: string | null;
+  /**
+   * Notifications for n8n not yet delivered, oldest first. Kept in the state so they survive a
+   * restart and are written with the transition that caused them. Empty when n8n is off.
+   */
+  outbox: NotificationPayload[];
+  /** Sequence behind notification ids; ids are `<session>-<seq>`, the same on every delivery try. */
+  notify_seq: number;
+}
+
+/** What is POSTed to n8n for one event. */
+export interface NotificationPayload {
+  id: string;
+  event: string;
+  /** success | error | info | warning (the seed's `type`). */
+  type: string;
+  message: string;
+  session_id: string | null;
+  task: {
+    number: number;
+    total: number;
+    id: number | string;
+    title: string;
+    type: string | null;
+    status: TaskStatus;
+    error: string | null;
+    duration_s: number | null;
+    cost_usd: number | null;
+  } | null;
+  progress: { done: number; total: number; percent: number };
+  timestamp: string;
 }
 
 export function createIdleState(): SessionState {
@@ -70,6 +100,8 @@ export function createIdleState(): SessionState {
     last_activity: null,
     pause_requested: false,
     waiting_reason: null,
+    outbox: [],
+    notify_seq: 0,
   };
 }
 

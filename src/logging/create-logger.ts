@@ -24,7 +24,11 @@ export interface LoggerOptions {
  * line is scrubbed of secret values, so a secret that slips into an error message is still not logged.
  */
 export function createLogger(opts: LoggerOptions): { logger: Logger; close(): void; file: DailyFileStream | null } {
-  const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === "string" && s.length >= 6);
+  // Each secret is scrubbed as written and as it appears inside a JSON string (a quote or backslash
+  // in it is escaped there, and the pretty console line would decode it back to the raw value).
+  const secrets = (opts.secrets ?? [])
+    .filter((s): s is string => typeof s === "string" && s.length >= 6)
+    .flatMap((s) => [JSON.stringify(s).slice(1, -1), s]);
   const scrub = (line: string) => secrets.reduce((acc, s) => acc.split(s).join("[redacted]"), line);
   const streams: { level: LoggerOptions["level"]; stream: DestinationStream }[] = [];
   const out = opts.console === undefined ? process.stdout : opts.console;

@@ -31,6 +31,8 @@ export interface OrchestratorOptions {
   bootId: string | null;
   /** Ends an orphaned process group found at restart (default: SIGTERM, then SIGKILL). */
   killOrphan?: TaskRunsOptions["killOrphan"];
+  /** Keep notifications in the state's outbox for the n8n notifier (default false). */
+  outbox?: boolean;
   /** Delay before retrying a failed save of a runner result (default 1000 ms, doubling to 30 s). */
   saveRetryMs?: number;
 }
@@ -78,6 +80,11 @@ export class Orchestrator {
     return this.#queue.push(() => this.#apply(command, false));
   }
 
+  /** The notifier delivered these outbox entries; they are dropped from the state. */
+  acknowledgeNotifications(ids: string[]): Promise<Reply> {
+    return this.#dispatchReport({ type: "notifications_delivered", ids });
+  }
+
   subscribe(listener: (change: Change) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -106,7 +113,7 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };

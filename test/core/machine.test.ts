@@ -300,3 +300,28 @@ describe("recover after a restart", () => {
     expect(t.state.status).toBe("waiting_approval");
   });
 });
+
+describe("notification outbox", () => {
+  it("keeps every n8n-bound notification with a stable id when enabled, and drops delivered ones", () => {
+    const d = new MachineDriver(policies.auto);
+    d.ctx = ((orig) => () => ({ ...orig(), outbox: true }))(d.ctx.bind(d));
+    d.start([def(1), def(2, { type: "database" })]);
+    d.send({ type: "task_progress", index: 0, attempt: 1, progress: { kind: "text", text: "hi" } });
+    d.finish();
+    const events = d.state.outbox.map((n) => n.event);
+    expect(events).toEqual(["session_started", "task_started", "task_completed", "task_started"]);
+    expect(d.state.outbox.map((n) => n.id)).toEqual(["S1-1", "S1-2", "S1-3", "S1-4"]);
+    const done = d.state.outbox[2];
+    expect(done).toMatchObject({ type: "success", session_id: "S1", task: { number: 1, total: 2, title: "Task title 1", status: "completed" }, progress: { done: 1, total: 2, percent: 50 } });
+    const t = d.send({ type: "notifications_delivered", ids: ["S1-1", "S1-3"] });
+    expect(t.state.outbox.map((n) => n.id)).toEqual(["S1-2", "S1-4"]);
+    expect(d.send({ type: "notifications_delivered", ids: ["S1-1"] }).reply.ok).toBe(false);
+  });
+
+  it("keeps no outbox when n8n is off", () => {
+    const d = new MachineDriver(policies.auto);
+    d.start([def(1)]);
+    d.finish();
+    expect(d.state.outbox).toEqual([]);
+  });
+});

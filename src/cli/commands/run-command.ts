@@ -24,7 +24,7 @@ export async function runCommand({ args, io, config: loadConfig }: CommandContex
     return EXIT.badInput;
   }
   const config = await loadConfig();
-  const tasks = await loadTaskFile(file); // TaskFileError -> exit 2 with every issue
+  const tasks = await loadTaskFile(path.resolve(io.cwd, file)); // TaskFileError -> exit 2 with every issue
   const taskFile = path.resolve(io.cwd, file);
   const app = await openApp(config, { env: io.env });
   const stopSignals = onInterrupt(() => void app.close().then(() => process.exit(EXIT.interrupted)));

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { loadTaskFile } from "../../tasks/load-task-file.js";
 import { EXIT, println } from "../cli-io.js";
 import type { CommandContext } from "../run-cli.js";
@@ -10,7 +11,7 @@ export async function validateCommand({ args, io }: CommandContext): Promise<num
     return EXIT.badInput;
   }
   // loadTaskFile throws TaskFileError listing every issue; runCli prints it and exits 2.
-  const tasks = await loadTaskFile(file);
+  const tasks = await loadTaskFile(path.resolve(io.cwd, file));
   println(io.stdout, `${file}: ${tasks.length} task${tasks.length === 1 ? "" : "s"} OK`);
   tasks.forEach((t, i) => {
     const tags = [t.type, t.priority, t.requires_approval ? "requires approval" : null].filter(Boolean).join(", ");

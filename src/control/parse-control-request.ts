@@ -1,0 +1,73 @@
+import { ControlError } from "./control-error.js";
+import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./control-types.js";
+
+const MAX_LINES = 200;
+
+/**
+ * Turns command text as a person types it ("/start 2025-11-20-tasks.md", "/retry use the other
+ * table", "/logs 50", "approve", "/status@MyBot") into a request. The seed's n8n workflow forwards
+ * the Telegram text as-is, so the HTTP API accepts this form too.
+ */
+export function parseCommandText(text: string): ControlRequest {
+  const match = /^\/?([A-Za-z_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) throw unknownCommand(text);
+  return buildRequest(match[1]?.toLowerCase() ?? "", match[2]?.trim() || null);
+}
+
+/**
+ * Validates a JSON body ({"command": "start", "task_file": "..."} or, for /webhook/<name>, just
+ * the arguments) into a request. Unknown commands and wrong types are bad_request with a message
+ * that lists what is valid.
+ */
+export function parseControlBody(body: Record<string, unknown>, commandFromPath?: string): ControlRequest {
+  const raw = commandFromPath ?? body.command;
+  if (typeof raw !== "string" || raw.trim() === "") {
+    throw new ControlError("bad_request", `"command" is required: one of ${CONTROL_COMMANDS.join(", ")}.`);
+  }
+  // A full command line in "command" ("/start x.md") carries its own argument.
+  const fromText = parseCommandText(raw);
+  const arg = (key: string): string | null => {
+    const v = body[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== "string") throw new ControlError("bad_request", `"${key}" must be a string.`);
+    return v;
+  };
+  switch (fromText.command) {
+    case "start":
+      return { command: "start", task_file: arg("task_file") ?? fromText.task_file ?? null };
+    case "retry":
+      return { command: "retry", feedback: arg("feedback") ?? fromText.feedback ?? null };
+    case "logs": {
+      const v = body.lines;
+      if (v === undefined || v === null) return fromText;
+      const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new ControlError("bad_request", `"lines" must be a whole number from 1 to ${MAX_LINES}.`);
+      return { command: "logs", lines: Math.min(n, MAX_LINES) };
+    }
+    default:
+      return fromText;
+  }
+}
+
+function buildRequest(name: string, arg: string | null): ControlRequest {
+  if (!(CONTROL_COMMANDS as readonly string[]).includes(name)) throw unknownCommand(name);
+  const command = name as ControlCommand;
+  switch (command) {
+    case "start":
+      return { command, task_file: arg };
+    case "retry":
+      return { command, feedback: arg };
+    case "logs": {
+      if (arg === null) return { command };
+      if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);
+      return { command, lines: Math.min(Number(arg), MAX_LINES) };
+    }
+    default:
+      return { command } as ControlRequest;
+  }
+}
+
+function unknownCommand(what: string): ControlError {
+  const shown = what.length > 40 ? `${what.slice(0, 40)}…` : what;
+  return new ControlError("bad_request", `Unknown command "${shown}". Valid commands: ${CONTROL_COMMANDS.join(", ")}.`);
+}

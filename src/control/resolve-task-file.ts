@@ -1,0 +1,45 @@
+import { realpath, readdir } from "node:fs/promises";
+import path from "node:path";
+import { ControlError } from "./control-error.js";
+
+/**
+ * Resolves a task file named by a remote caller so it can only ever be a file inside tasks_dir:
+ * no absolute paths elsewhere, no `..` out, no symlink that leads out. `requested` may be a bare
+ * name ("2025-11-20-tasks.md"), a path relative to tasks_dir, or one starting with the tasks
+ * folder's own name ("orchestrator_tasks/2025-11-20-tasks.md"). Null means today's file
+ * (`<tasks_dir>/<today>-tasks.md`). Throws ControlError (bad_request / not_found).
+ */
+export async function resolveTaskFile(tasksDir: string, requested: string | null | undefined, today: string): Promise<string> {
+  const root = await realpath(tasksDir).catch(() => {
+    throw new ControlError("not_found", `The tasks folder ${tasksDir} does not exist. Create it and put a task file in it.`);
+  });
+  const name = requested?.trim() || `${today}-tasks.md`;
+  if (name.includes("\0")) throw new ControlError("bad_request", "task_file contains a NUL byte.");
+  const candidates = path.isAbsolute(name)
+    ? [path.normalize(name)]
+    : [path.resolve(root, name), path.resolve(path.dirname(root), name), path.resolve(tasksDir, name), path.resolve(path.dirname(tasksDir), name)];
+  const inside = (p: string) => p === root || p.startsWith(root + path.sep);
+  const lexicallyInside = candidates.filter((p) => inside(p) || p.startsWith(path.resolve(tasksDir) + path.sep));
+  if (lexicallyInside.length === 0) {
+    throw new ControlError("bad_request", `task_file must be a file inside ${path.basename(tasksDir)}/ (got "${name}").`);
+  }
+  for (const candidate of lexicallyInside) {
+    const real = await realpath(candidate).catch(() => null);
+    if (real === null) continue;
+    if (!inside(real)) throw new ControlError("bad_request", `task_file "${name}" leads outside ${path.basename(tasksDir)}/ (a symlink?). Refused.`);
+    return real;
+  }
+  const files = await listTaskFiles(root);
+  const hint = files.length > 0 ? ` Files there: ${files.slice(0, 10).join(", ")}.` : " The folder is empty.";
+  throw new ControlError("not_found", requested ? `No task file ${name} in ${path.basename(tasksDir)}/.${hint}` : `No task file for today (${name}).${hint}`);
+}
+
+/** The task files a person can pick from (markdown and YAML), newest name first. */
+export async function listTaskFiles(tasksDir: string): Promise<string[]> {
+  const entries = await readdir(tasksDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && /\.(md|ya?ml)$/i.test(e.name))
+    .map((e) => e.name)
+    .sort()
+    .reverse();
+}

@@ -1,0 +1,27 @@
+import { currentTask, progressOf } from "../core/describe.js";
+import type { SessionState } from "../core/state.js";
+import { commandsFor } from "../render/format-status.js";
+import type { StatusData } from "./control-types.js";
+
+/** The status as data, for the HTTP API, the bot and n8n. Pure. */
+export function statusData(state: SessionState, now: Date): StatusData {
+  const p = progressOf(state);
+  const count = (s: string) => state.tasks.filter((t) => t.status === s).length;
+  const task = state.status === "idle" ? null : currentTask(state);
+  const end = state.completed_at ? Date.parse(state.completed_at) : now.getTime();
+  return {
+    session_id: state.session_id,
+    task_file: state.task_file,
+    status: state.status,
+    task: task ? state.current_task_index + 1 : 0,
+    total: state.tasks.length,
+    current_task: task ? { id: task.id, title: task.title, type: task.type, status: task.status, error: task.error } : null,
+    progress: { ...p, completed: count("completed"), skipped: count("skipped"), failed: count("failed") + count("interrupted"), pending: count("pending") },
+    pause_requested: state.pause_requested,
+    waiting_reason: state.waiting_reason,
+    started_at: state.started_at,
+    runtime_s: state.started_at ? Math.max(0, Math.round((end - Date.parse(state.started_at)) / 1000)) : null,
+    cost_usd: Number(state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0).toFixed(6)),
+    commands: commandsFor(state),
+  };
+}
