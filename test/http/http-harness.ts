@@ -1,0 +1,119 @@
+/**
+ * A real orchestrator behind the real HTTP app on 127.0.0.1 (random port), for the HTTP tests:
+ * MemoryStateStore + ScriptedRunner, a Config from loadConfig with a temp tasks folder holding
+ * today's task file, a ManualClock, and a logger that keeps its lines for inspection.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/load-config.js";
+import { Control } from "../../src/control/control.js";
+import { ManualClock } from "../../src/core/clock.js";
+import type { SessionState } from "../../src/core/state.js";
+import { createHttpApp, type HttpAppOptions } from "../../src/http/create-http-app.js";
+import { startHttpServer } from "../../src/http/start-http-server.js";
+import { localDate } from "../../src/logging/daily-file-stream.js";
+import { Orchestrator } from "../../src/orchestrator/orchestrator.js";
+import { ScriptedRunner, type Script } from "../../src/runner/scripted-runner.js";
+import { MemoryStateStore } from "../../src/store/state-store.js";
+
+export function taskFileText(count: number, type = "backend"): string {
+  return Array.from(
+    { length: count },
+    (_, i) => `## Task ${i + 1}: Task number ${i + 1}\n**Type:** ${type}\n**Description:** Do thing ${i + 1}\n**Claude Instruction:**\nInstruction ${i + 1}\n`,
+  ).join("\n---\n\n");
+}
+
+export interface HarnessOptions {
+  scripts?: Script[];
+  /** Write `<today>-tasks.md` (3 tasks) into the tasks folder (default true). */
+  todayFile?: boolean;
+  app?: Partial<Pick<HttpAppOptions, "bodyLimit" | "authFailureLimit" | "mount">>;
+}
+
+export type Answer = { status: number; headers: Headers; json: Record<string, unknown> };
+
+export async function startHarness(opts: HarnessOptions = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orchestrator-http-"));
+  const tasksDir = path.join(dir, "orchestrator_tasks");
+  const logsDir = path.join(dir, "orchestrator_logs");
+  await mkdir(tasksDir, { recursive: true });
+  const clock = new ManualClock();
+  const today = localDate(clock.now());
+  if (opts.todayFile !== false) await writeFile(path.join(tasksDir, `${today}-tasks.md`), taskFileText(3));
+
+  const config = await loadConfig({ configPath: null, cwd: dir, env: {} });
+  config.paths.tasks_dir = tasksDir;
+  config.paths.logs_dir = logsDir;
+
+  const logLines: string[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+  const runner = new ScriptedRunner(...(opts.scripts ?? []));
+  const orchestrator = await Orchestrator.open({
+    store: new MemoryStateStore(),
+    runner,
+    clock,
+    policy: config.orchestrator,
+    logger,
+    logsDir,
+    bootId: "boot-1",
+    killOrphan: async () => {},
+  });
+  const control = new Control({ orchestrator, config, clock });
+  const secret = randomBytes(32).toString("hex");
+  const accessLogFile = path.join(logsDir, "webhook-access.log");
+  const app = createHttpApp({ control, secret, logger, clock, version: "1.2.3", accessLogFile, ...opts.app });
+  const server = await startHttpServer(app, "127.0.0.1", 0);
+
+  async function request(method: string, urlPath: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+    const res = await fetch(`${server.url}${urlPath}`, { method, body: init.body, headers: init.headers });
+    const text = await res.text();
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new Error(`not JSON (${res.status}): ${text.slice(0, 200)}`);
+    }
+    return { status: res.status, headers: res.headers, json };
+  }
+
+  /** POST a JSON body carrying the right secret (unless `secret` is given, or null for none). */
+  function post(urlPath: string, body: Record<string, unknown> = {}, secretInBody: string | null = secret): Promise<Answer> {
+    const payload = secretInBody === null ? body : { ...body, secret: secretInBody };
+    return request("POST", urlPath, { body: JSON.stringify(payload), headers: { "content-type": "application/json" } });
+  }
+
+  /** Resolves once the session state satisfies `pred`. */
+  function until(pred: (s: SessionState) => boolean): Promise<SessionState> {
+    return new Promise((resolve) => {
+      if (pred(orchestrator.state)) return resolve(orchestrator.state);
+      const off = orchestrator.subscribe((c) => {
+        if (pred(c.state)) {
+          off();
+          resolve(c.state);
+        }
+      });
+    });
+  }
+
+  async function accessLines(): Promise<Record<string, unknown>[]> {
+    const text = await readFile(accessLogFile, "utf8").catch(() => "");
+    return text
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  async function close(): Promise<void> {
+    runner.release();
+    await orchestrator.shutdown();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  return { dir, tasksDir, logsDir, clock, today, config, runner, orchestrator, control, secret, accessLogFile, logLines, server, request, post, until, accessLines, close };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
