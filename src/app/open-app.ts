@@ -18,10 +18,13 @@ export interface OpenAppOptions {
   console?: NodeJS.WritableStream | null;
   /** Replaces the Claude Code runner (benchmarks, tests of the orchestration alone). */
   runner?: Runner;
+  /** Keep undelivered n8n notifications in the state (when a notifier is configured). */
+  outbox?: boolean;
 }
 
 export interface App {
   config: Config;
+  clock: Clock;
   logger: Logger;
   orchestrator: Orchestrator;
   /** Ends a running task (marked interrupted), saves, releases the lock, closes the log. */
@@ -68,10 +71,12 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       logger,
       logsDir: config.paths.logs_dir,
       bootId: await readBootId(),
+      outbox: opts.outbox ?? false,
     });
     let closed: Promise<void> | null = null;
     return {
       config,
+      clock,
       logger,
       orchestrator,
       close: () =>

@@ -26,5 +26,6 @@ export const EXIT = {
   badInput: 2,
   waitingForApproval: 3,
   alreadyRunning: 4,
+  serverUnreachable: 5,
   interrupted: 130,
 } as const;

@@ -7,6 +7,7 @@ export interface CliArgs {
   state: string | undefined;
   logs: string | undefined;
   yes: boolean;
+  feedback: string | undefined;
   json: boolean;
   new: boolean;
   help: boolean;
@@ -28,6 +29,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       state: { type: "string" },
       logs: { type: "string" },
       yes: { type: "boolean", short: "y", default: false },
+      feedback: { type: "string", short: "f" },
       json: { type: "boolean", default: false },
       new: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -42,6 +44,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     state: values.state,
     logs: values.logs,
     yes: values.yes ?? false,
+    feedback: values.feedback,
     json: values.json ?? false,
     new: values.new ?? false,
     help: values.help ?? false,

@@ -6,6 +6,9 @@ import { type CliIo, EXIT, println, processIo } from "./cli-io.js";
 import { parseCliArgs, type CliArgs } from "./parse-cli-args.js";
 import { runCommand } from "./commands/run-command.js";
 import { statusCommand } from "./commands/status-command.js";
+import { serveCommand } from "./commands/serve-command.js";
+import { clientCommand } from "./commands/client-command.js";
+import { ServerUnreachableError } from "./http-client.js";
 import { validateCommand } from "./commands/validate-command.js";
 
 export const HELP = `orchestrator - run a day of Claude Code work from a task file, one task at a time
@@ -17,7 +20,12 @@ Commands:
                                terminal, else exits 3 with the state saved (run again to resume).
                                --yes approves checkpoints; --new starts over a completed file.
   validate <file>              Check a task file: one line per task, or every error as file:line.
-  status [--json]              Print the saved state.
+  serve                        Run the service: HTTP API, Telegram bot, n8n notifications
+                               (what npm start runs). SIGTERM/SIGINT stop it cleanly.
+  status [--json]              The service's status, or the saved state when it is not running.
+  approve | pause | resume | skip
+  retry [--feedback <text>]    Commands sent to the running service over HTTP.
+  logs [n] | start [file]
   help                         This text.
 
 Options (before or after the command):
@@ -26,8 +34,9 @@ Options (before or after the command):
   --logs <dir>      logs folder (overrides paths.logs_dir)
   -h, --help        help;  -v, --version  version
 
-Exit codes: 0 done, 1 a task failed, 2 bad input, 3 waiting for approval or paused,
-            4 another orchestrator holds the state file, 130 interrupted.
+Exit codes: 0 done, 1 a task failed (or the service refused the command), 2 bad input,
+            3 waiting for approval or paused, 4 another orchestrator holds the state file,
+            5 no service reachable, 130 interrupted.
 Environment: CLAUDE_CLI_PATH overrides claude.command; see README.md for the rest.`;
 
 export interface CommandContext {
@@ -69,8 +78,18 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await validateCommand(ctx);
       case "status":
         return await statusCommand(ctx);
+      case "serve":
+        return await serveCommand(ctx);
+      case "approve":
+      case "pause":
+      case "resume":
+      case "skip":
+      case "retry":
+      case "logs":
+      case "start":
+        return await clientCommand(ctx);
       default:
-        println(io.stderr, `orchestrator: unknown command '${args.command}'. Commands: run, validate, status, help.`);
+        println(io.stderr, `orchestrator: unknown command '${args.command}'. Commands: run, validate, serve, status, approve, pause, resume, skip, retry, logs, start, help.`);
         return EXIT.badInput;
     }
   } catch (error) {
@@ -79,6 +98,10 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
 }
 
 function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof ServerUnreachableError) {
+    println(io.stderr, `orchestrator: ${error.message}`);
+    return EXIT.serverUnreachable;
+  }
   if (error instanceof AlreadyRunningError) {
     println(io.stderr, `orchestrator: ${error.message}`);
     return EXIT.alreadyRunning;

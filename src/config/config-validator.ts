@@ -92,8 +92,9 @@ export class ConfigValidator {
 
   port(section: string, key: string): number {
     const n = toNumber(this.entry(section, key).value);
-    if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
-    this.fail(section, key, "must be a port number 1-65535");
+    // 0 asks the OS for any free port; serve prints the one it got.
+    if (Number.isInteger(n) && n >= 0 && n <= 65535) return n;
+    this.fail(section, key, "must be a port number 0-65535 (0: any free port)");
     return 0;
   }
 

@@ -24,11 +24,11 @@ describe("ConfigValidator", () => {
   });
 
   it("records a problem per bad value and returns a placeholder", () => {
-    const { v, problems } = validator("s", { port: 0, count: 1.5 });
+    const { v, problems } = validator("s", { port: 70000, count: 1.5 });
     expect(v.port("s", "port")).toBe(0);
     expect(v.count("s", "count", 0)).toBe(0);
     expect(problems).toEqual([
-      { key: "s.port", message: "config.yaml: s.port must be a port number 1-65535 (got 0)" },
+      { key: "s.port", message: "config.yaml: s.port must be a port number 0-65535 (0: any free port) (got 70000)" },
       { key: "s.count", message: "config.yaml: s.count must be a whole number >= 0 (got 1.5)" },
     ]);
   });

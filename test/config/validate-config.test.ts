@@ -19,9 +19,9 @@ describe("loadConfig: validation", () => {
       "claude.max_continuations must be a whole number >= 0 (got 1.5)"],
     ["approval_mode", "orchestrator:\n  approval_mode: sometimes\n", {}, "orchestrator.approval_mode",
       'config.yaml: orchestrator.approval_mode must be one of required, auto, manual (got "sometimes")'],
-    ["port too big", "server:\n  port: 70000\n", {}, "server.port", "server.port must be a port number 1-65535 (got 70000)"],
-    ["port zero", "server:\n  port: 0\n", {}, "server.port", "server.port must be a port number 1-65535"],
-    ["PORT env", "", { PORT: "http" }, "server.port", 'PORT from the environment: server.port must be a port number 1-65535 (got "http")'],
+    ["port too big", "server:\n  port: 70000\n", {}, "server.port", "server.port must be a port number 0-65535 (0: any free port) (got 70000)"],
+    ["port negative", "server:\n  port: -1\n", {}, "server.port", "server.port must be a port number 0-65535"],
+    ["PORT env", "", { PORT: "http" }, "server.port", 'PORT from the environment: server.port must be a port number 0-65535 (0: any free port) (got "http")'],
     ["host empty", 'server:\n  host: ""\n', {}, "server.host", "server.host must be a non-empty string"],
     ["list as a string", "orchestrator:\n  auto_approve: testing\n", {}, "orchestrator.auto_approve",
       "orchestrator.auto_approve must be a list of non-empty strings"],
@@ -71,7 +71,7 @@ describe("loadConfig: validation", () => {
     expect(error.message).toMatch(/^4 configuration problems:\n/);
     expect(error.message).toContain('unknown sections "extra", "bogus"');
     expect(error.message).toContain("unknown key claude.idle");
-    expect(error.message).toContain("server.port must be a port number 1-65535 (got -5)");
+    expect(error.message).toContain("server.port must be a port number 0-65535 (0: any free port) (got -5)");
     expect(error.message).toContain('claude.timeout must be a number of seconds > 0 (got "abc")');
   });
 

@@ -3,13 +3,21 @@ import { describeStateProblem, type SessionState } from "../../core/state.js";
 import { formatStatus } from "../../render/format-status.js";
 import { EXIT, println } from "../cli-io.js";
 import type { CommandContext } from "../run-cli.js";
+import { callServer } from "../http-client.js";
 
 /**
- * `orchestrator status`: prints the saved state. Read-only, no lock: it works while a run is going
- * on, and never "repairs" a file another process owns.
+ * `orchestrator status`: asks the running service; when none answers, prints the saved state.
+ * The offline read is read-only, with no lock: it works while `run` is going on, and never
+ * "repairs" a file another process owns.
  */
-export async function statusCommand({ args, io, config }: CommandContext): Promise<number> {
-  const file = (await config()).paths.state_file;
+export async function statusCommand({ args, io, config: loadConfig }: CommandContext): Promise<number> {
+  const config = await loadConfig();
+  const live = await callServer(config, "status").catch(() => null);
+  if (live && live.status === 200) {
+    println(io.stdout, args.json ? JSON.stringify(live.json, null, 2) : String(live.json.message));
+    return EXIT.ok;
+  }
+  const file = config.paths.state_file;
   let text: string;
   try {
     text = await readFile(file, "utf8");
