@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { buildPrompt } from "../src/core/build-prompt.js";
 import { createTaskRecord } from "../src/core/state.js";
 import { benchTasks, FAKE_CLAUDE, orchestrate } from "./orchestrate-once.js";
+import { measureStatusRps } from "./http-status-rps.js";
+import { measureTelegramRoundTrip } from "./telegram-round-trip.js";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const FLOOD_MB = Number(process.env.BENCH_FLOOD_MB ?? 200);
@@ -45,6 +47,11 @@ const quiet = await childRun(1, "success");
 const flood = await childRun(1, "flood");
 console.error(`peak RSS: one quiet task ${quiet.maxRssMb.toFixed(0)} MB, one ${FLOOD_MB} MB task ${flood.maxRssMb.toFixed(0)} MB`);
 
+const rps = await measureStatusRps({ seconds: 3, connections: 8 });
+console.error(`HTTP: bare ${rps.bareRps.toFixed(0)} req/s, /webhook/status ${rps.statusRps.toFixed(0)} req/s`);
+const tg = await measureTelegramRoundTrip({ samples: 200 });
+console.error(`Telegram round trip: median ${tg.medianMs.toFixed(1)} ms, p99 ${tg.p99Ms.toFixed(1)} ms`);
+
 const pass = (ok: boolean) => (ok ? "met" : "**missed**");
 const report = `# Benchmarks
 
@@ -72,6 +79,27 @@ A fresh process runs one task whose claude prints ${FLOOD_MB} MB of stream-json 
 | --- | --- |
 | one quiet task | ${quiet.maxRssMb.toFixed(0)} MB |
 | one task printing ${FLOOD_MB} MB | ${flood.maxRssMb.toFixed(0)} MB (goal < 150 MB: ${pass(flood.maxRssMb < 150)}) |
+
+## HTTP API throughput
+
+\`POST /webhook/status\` (secret check, access log line, status of a loaded 3-task session) against a
+bare Express handler answering a small JSON, each driven for 3 s by 8 keep-alive clients on 127.0.0.1
+from the same process.
+
+| server | requests/s |
+| --- | --- |
+| bare Express handler (baseline) | ${rps.bareRps.toFixed(0)} |
+| \`/webhook/status\` | ${rps.statusRps.toFixed(0)} |
+| **ratio** | **${rps.ratio.toFixed(2)}** |
+
+## Telegram round trip
+
+The real grammY bot (long polling) against the fake Bot API server on 127.0.0.1: time from a
+\`/status\` update being offered to the bot until its reply reaches the server, ${tg.samples} samples.
+
+| median | p99 |
+| --- | --- |
+| ${tg.medianMs.toFixed(1)} ms | ${tg.p99Ms.toFixed(1)} ms |
 `;
 await writeFile(new URL("../BENCHMARKS.md", import.meta.url), report);
 console.log(report);

@@ -21,6 +21,21 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the bot without holding up the service: when Telegram cannot be reached at boot
+ * (network down, wrong TELEGRAM_API_ROOT) the HTTP API still serves, and the bot tries again
+ * with a growing pause (5 s doubling to 5 min) until it is up or stopped.
+ */
+function startBotWithRetries(bot: TelegramBot, log: App["logger"], stopping: () => boolean, delayMs = 5000): void {
+  bot.start().catch((error: unknown) => {
+    if (stopping()) return;
+    log.error({ err: error, retry_in_s: delayMs / 1000 }, "the Telegram bot could not start; retrying");
+    setTimeout(() => {
+      if (!stopping()) startBotWithRetries(bot, log, stopping, Math.min(delayMs * 2, 300_000));
+    }, delayMs).unref();
+  });
+}
+
 export async function readVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
@@ -41,6 +56,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
   let bot: TelegramBot | null = null;
   let notifier: N8nNotifier | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
+  let stopping: Promise<void> | null = null;
   try {
     const token = config.telegram.bot_token;
     if (token && config.telegram.inbound === "bot") {
@@ -77,7 +93,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
       notifier = new N8nNotifier({ url: notifyUrl, secret: secret.secret, orchestrator: app.orchestrator, logger: app.logger });
       notifier.start();
     }
-    if (bot) await bot.start();
+    if (bot) startBotWithRetries(bot, log, () => stopping !== null);
   } catch (error) {
     await bot?.stop().catch(() => undefined);
     await notifier?.stop().catch(() => undefined);
@@ -88,7 +104,6 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
   const url = server?.url ?? "(HTTP API disabled)";
   const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state });
   for (const line of banner) log.info(line);
-  let stopping: Promise<void> | null = null;
   return {
     app,
     control,
@@ -97,10 +112,13 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
     stop: () =>
       (stopping ??= (async () => {
         log.info("stopping: no new commands; a running task is ended and marked interrupted");
-        await bot?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the Telegram bot failed"));
+        // The orchestrator refuses commands from here on; the bot stays up a moment longer so the
+        // "interrupted" notice reaches the phone.
         await app.orchestrator.shutdown();
-        // One short chance to deliver what shutdown produced (task interrupted); the rest waits in the outbox.
+        // One short chance to deliver what shutdown produced; the rest waits in the outbox.
         await Promise.race([notifier?.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        // bot.stop() lets its queued messages go out first (5 s at most).
+        await bot?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the Telegram bot failed"));
         await notifier?.stop();
         await server?.close();
         await app.close();

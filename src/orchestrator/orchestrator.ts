@@ -63,10 +63,15 @@ export class Orchestrator {
     });
   }
 
-  /** Loads the saved state and recovers from a crash (a task that was running becomes interrupted). */
+  /**
+   * Loads the saved state and recovers from a crash: a task that was running becomes interrupted,
+   * and its orphaned process group is ended before this resolves, so a retry can never run beside
+   * the old process.
+   */
   static async open(options: OrchestratorOptions): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(options, await options.store.load());
     await orchestrator.#dispatchReport({ type: "recover", boot_id: options.bootId });
+    await orchestrator.#runs.orphansEnded();
     return orchestrator;
   }
 

@@ -64,6 +64,11 @@ export class TaskRuns {
     for (const run of this.#runs.values()) run.controller.abort();
   }
 
+  /** Resolves when every orphan kill started so far has finished. */
+  async orphansEnded(): Promise<void> {
+    await Promise.all([...this.#orphanKills]);
+  }
+
   async settled(): Promise<void> {
     await Promise.all([...this.#runs.values()].map((r) => r.done));
     await Promise.all([...this.#orphanKills]);

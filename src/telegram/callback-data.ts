@@ -1,0 +1,86 @@
+/**
+ * What an inline button carries. Telegram allows 1-64 BYTES of callback_data and answers 400 to
+ * anything longer (grammY does not check), so the session id is carried as an 8-hex-digit tag
+ * rather than verbatim, and positions as numbers: "cp:a:1f2e3d4c:1:0" is about 20 bytes.
+ *
+ * A button names the exact task it was made for (session, task index, attempt), so a press is
+ * checked against the current state: one made for an earlier moment is refused as out of date
+ * instead of acting on whatever the session is doing now.
+ */
+import { createHash } from "node:crypto";
+import type { SessionState } from "../core/state.js";
+
+export const CALLBACK_DATA_MAX_BYTES = 64;
+
+export type CheckpointAction = "approve" | "skip" | "pause";
+
+/** The task a button was made for. */
+export interface TaskRef {
+  session: string;
+  index: number;
+  attempt: number;
+}
+
+const ACTION_CODES: Record<CheckpointAction, string> = { approve: "a", skip: "s", pause: "p" };
+
+/** Short, stable tag of a session id (ids are person-facing; the tag only has to tell sessions apart). */
+export function sessionTag(sessionId: string | null): string {
+  return createHash("sha256").update(sessionId ?? "").digest("hex").slice(0, 8);
+}
+
+/** The current task of `state` (index `index` when given) as a button reference. */
+export function taskRef(state: SessionState, index: number = state.current_task_index): TaskRef {
+  return { session: sessionTag(state.session_id), index, attempt: state.tasks[index]?.attempts ?? 0 };
+}
+
+/** Whether `ref` still names the current task, at the same attempt, of the same session. */
+export function refIsCurrent(ref: TaskRef, state: SessionState): boolean {
+  const task = state.tasks[state.current_task_index];
+  return state.status !== "idle" && state.status !== "completed" && ref.session === sessionTag(state.session_id) && ref.index === state.current_task_index && task !== undefined && task.attempts === ref.attempt;
+}
+
+export function encodeCheckpoint(action: CheckpointAction, ref: TaskRef): string {
+  return checked(`cp:${ACTION_CODES[action]}:${encodeRef(ref)}`);
+}
+
+export function decodeCheckpoint(data: string): { action: CheckpointAction; ref: TaskRef } | null {
+  const m = /^cp:([asp]):(.+)$/.exec(data);
+  if (!m) return null;
+  const action = (Object.keys(ACTION_CODES) as CheckpointAction[]).find((a) => ACTION_CODES[a] === m[1]);
+  const ref = decodeRef(m[2] as string);
+  return action && ref ? { action, ref } : null;
+}
+
+/** The skip confirmation's buttons: "sk:y:<ref>" (yes, for that task) and "sk:n". */
+export const SKIP_NO = "sk:n";
+export const encodeSkipYes = (ref: TaskRef): string => checked(`sk:y:${encodeRef(ref)}`);
+export function decodeSkipAnswer(data: string): { yes: true; ref: TaskRef } | { yes: false } | null {
+  if (data === SKIP_NO) return { yes: false };
+  const m = /^sk:y:(.+)$/.exec(data);
+  const ref = m ? decodeRef(m[1] as string) : null;
+  return ref ? { yes: true, ref } : null;
+}
+
+/** The task-file picker's buttons: "tf:<position in the offered list>" and "tf:x" (cancel). */
+export const FILE_CANCEL = "tf:x";
+export const encodeFilePick = (position: number): string => checked(`tf:${position}`);
+export function decodeFilePick(data: string): number | "cancel" | null {
+  if (data === FILE_CANCEL) return "cancel";
+  const m = /^tf:(\d{1,3})$/.exec(data);
+  return m ? Number(m[1]) : null;
+}
+
+function encodeRef(ref: TaskRef): string {
+  return `${ref.session}:${ref.index}:${ref.attempt}`;
+}
+
+function decodeRef(text: string): TaskRef | null {
+  const m = /^([0-9a-f]{8}):(\d{1,6}):(\d{1,6})$/.exec(text);
+  return m ? { session: m[1] as string, index: Number(m[2]), attempt: Number(m[3]) } : null;
+}
+
+/** Fails loudly in development rather than letting Telegram answer 400 BUTTON_DATA_INVALID. */
+function checked(data: string): string {
+  if (Buffer.byteLength(data) > CALLBACK_DATA_MAX_BYTES) throw new Error(`callback_data over ${CALLBACK_DATA_MAX_BYTES} bytes: ${data}`);
+  return data;
+}

@@ -1,0 +1,40 @@
+/**
+ * The /status reply, from the StatusData every surface shares, laid out like the seed's:
+ * session, status, progress counts, current task, start time and runtime, then the commands
+ * that make sense now. Pure.
+ */
+import type { StatusData } from "../control/control-types.js";
+import { bold, escapeHtml, truncate } from "./html.js";
+import { clockTime, duration, shortPath } from "./render-parts.js";
+
+const STATUS_TEXT: Record<string, string> = {
+  idle: "💤 Idle",
+  waiting_approval: "⏸️ Waiting for approval",
+  running: "⚙️ Running",
+  paused: "⏸️ Paused",
+  task_failed: "❌ Task failed",
+  completed: "✅ Completed",
+};
+
+export function renderStatus(s: StatusData): string {
+  const title = `📊 ${bold("Orchestrator Status")}`;
+  if (s.status === "idle" || s.total === 0) return [title, "", "Status: 💤 Idle (no session yet)", "", "/start to load today's task file, /help for all commands"].join("\n");
+  const p = s.progress;
+  const lines = [title, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${STATUS_TEXT[s.status] ?? escapeHtml(s.status)}${s.pause_requested ? " (pausing after this task)" : ""}`];
+  if (s.waiting_reason) lines.push(`Why: ${escapeHtml(s.waiting_reason)}`);
+  lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`, `✅ Completed: ${p.completed}`);
+  if (p.skipped > 0) lines.push(`⏭️ Skipped: ${p.skipped}`);
+  if (p.failed > 0) lines.push(`❌ Failed: ${p.failed}`);
+  lines.push(`⏳ Pending: ${p.pending}`);
+  const t = s.current_task;
+  if (t && s.status !== "completed") {
+    lines.push("", `Current: Task ${s.task} - ${escapeHtml(t.title)}${t.type ? ` (${escapeHtml(t.type)})` : ""}`);
+    if (t.error && (t.status === "failed" || t.status === "interrupted")) lines.push(`Error: ${escapeHtml(truncate(t.error, 500))}`);
+  }
+  lines.push("", `Task file: ${escapeHtml(shortPath(s.task_file))}`);
+  if (s.started_at) lines.push(`Started: ${clockTime(s.started_at)}`);
+  if (s.runtime_s !== null) lines.push(`Runtime: ${duration(s.runtime_s)}`);
+  if (s.cost_usd > 0) lines.push(`💰 Cost: $${s.cost_usd.toFixed(4)}`);
+  lines.push("", s.commands.join(" "));
+  return lines.join("\n");
+}

@@ -1,0 +1,63 @@
+/**
+ * Tells every allowed chat what the orchestrator does, on its own: session started, task started
+ * (+ its progress, by edits), task completed / failed (a NEW message, so the phone buzzes),
+ * approval needed (with buttons), paused, resumed, skipped, interrupted, session complete.
+ * Subscribes to the orchestrator; each transition is rendered (pure) and queued for sending.
+ */
+import type { Clock } from "../core/clock.js";
+import type { Notification } from "../core/effects.js";
+import type { Logger } from "../logging/create-logger.js";
+import type { Change, Orchestrator } from "../orchestrator/orchestrator.js";
+import { taskRef } from "./callback-data.js";
+import type { ChatSender } from "./chat-sender.js";
+import type { CommandOrigins } from "./command-origins.js";
+import type { ProgressTracker } from "./progress-tracker.js";
+import { renderBackOnline, renderChange } from "./render-change.js";
+
+export interface ReporterOptions {
+  orchestrator: Orchestrator;
+  sender: ChatSender;
+  tracker: ProgressTracker;
+  origins: CommandOrigins;
+  chatIds: string[];
+  clock: Clock;
+  log: Logger;
+}
+
+export class Reporter {
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(readonly options: ReporterOptions) {}
+
+  /** Subscribes; when a session is active, first tells the chats where it stands (back online). */
+  start(): void {
+    if (this.#unsubscribe) return;
+    this.#unsubscribe = this.options.orchestrator.subscribe((change) => this.#onChange(change));
+    const notice = renderBackOnline(this.options.orchestrator.state);
+    if (notice) for (const chatId of this.options.chatIds) void this.options.sender.send(chatId, notice.html, notice.keyboard);
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.options.tracker.end();
+  }
+
+  #onChange(change: Change): void {
+    const { tracker, sender, chatIds, origins, clock } = this.options;
+    const event = change.event;
+    if (event.type === "task_progress") {
+      tracker.progress(taskRef(change.state, event.index), event.progress);
+      return;
+    }
+    tracker.sync(change.state);
+    const notes = change.effects.flatMap((e): Notification[] => (e.type === "notify" ? [e.notification] : []));
+    const messages = renderChange(change.state, notes, clock.now());
+    if (messages.length === 0) return;
+    origins.markAnnounced(event);
+    for (const message of messages) {
+      const targets = chatIds.map((chatId) => ({ chatId, messageId: sender.send(chatId, message.html, message.keyboard) }));
+      if (message.run) tracker.begin(message.run, change.state, targets);
+    }
+  }
+}
