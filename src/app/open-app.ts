@@ -72,6 +72,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       logsDir: config.paths.logs_dir,
       bootId: await readBootId(),
       outbox: opts.outbox ?? false,
+      maxContinuations: config.claude.max_continuations,
     });
     let closed: Promise<void> | null = null;
     return {

@@ -1,5 +1,9 @@
 import type { TaskRecord } from "./state.js";
 
+/** What a continued session (--resume after the turn limit) is told. */
+export const CONTINUE_PROMPT =
+  "You stopped because you reached the turn limit. Continue where you left off and finish the task; when it is done, say what you changed.";
+
 /**
  * The text Claude receives on stdin for a task: title, description, acceptance criteria,
  * the instruction itself, and (YAML tasks) context files and deliverables.

@@ -5,6 +5,7 @@ export type NotifyEvent =
   | "approval_needed"
   | "task_started"
   | "task_progress"
+  | "task_continued"
   | "task_completed"
   | "task_failed"
   | "task_interrupted"
@@ -34,8 +35,10 @@ export type Effect =
       task: TaskRecord;
       /** A person's note from `retry`, for Claude. */
       feedback: string | null;
-      /** Continue this Claude session (retry with feedback) instead of starting fresh. */
+      /** Continue this Claude session (retry with feedback, auto-continuation) instead of starting fresh. */
       resume_session_id: string | null;
+      /** 0 for a fresh run; n for the n-th automatic continuation after the turn limit. */
+      continuation: number;
     }
   | { type: "cancel_task"; index: number; attempt: number }
   /** A process group left over from before a restart: end it if it still runs. */

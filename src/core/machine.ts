@@ -15,6 +15,8 @@ export interface MachineContext {
   policy: ApprovalPolicy;
   /** Keep notifications in state.outbox for delivery to n8n (default false: n8n is off). */
   outbox?: boolean;
+  /** Automatic continuations of a run that hit the turn limit (claude.max_continuations; default 0). */
+  maxContinuations?: number;
 }
 
 /** Oldest notifications are dropped past this many undelivered ones, so a long-dead n8n cannot grow the state without bound. */
@@ -183,16 +185,41 @@ function handleReport(state: SessionState, report: Report, ctx: MachineContext):
 function finishTask(state: SessionState, index: number, outcome: RunOutcome, outputLog: string | null, ctx: MachineContext): Transition {
   const d = new Draft(structuredClone(state), ctx);
   const task = d.s.tasks[index] as TaskRecord;
+  // Continuations of one attempt add up: the person pays for all of them.
+  const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
+  const continued = task.continuations > 0;
+  const tokens =
+    continued && task.tokens && outcome.tokens
+      ? {
+          input_tokens: task.tokens.input_tokens + outcome.tokens.input_tokens,
+          output_tokens: task.tokens.output_tokens + outcome.tokens.output_tokens,
+          cache_creation_input_tokens: task.tokens.cache_creation_input_tokens + outcome.tokens.cache_creation_input_tokens,
+          cache_read_input_tokens: task.tokens.cache_read_input_tokens + outcome.tokens.cache_read_input_tokens,
+        }
+      : continued
+        ? (outcome.tokens ?? task.tokens)
+        : outcome.tokens;
+  Object.assign(task, {
+    cost_usd: continued ? sum(task.cost_usd, outcome.cost_usd) : outcome.cost_usd,
+    num_turns: continued ? sum(task.num_turns, outcome.num_turns) : outcome.num_turns,
+    tokens,
+    claude_session_id: outcome.session_id ?? task.claude_session_id,
+    output_log: outputLog ?? task.output_log,
+  });
+  const max = ctx.maxContinuations ?? 0;
+  if (outcome.kind === "max_turns" && !task.skip_requested && task.claude_session_id && task.continuations < max) {
+    // Not a failure yet: the same Claude session goes on where it stopped (--resume).
+    task.continuations += 1;
+    const note = `${taskHeadline(d.s, index)} reached its turn limit; auto-continuing (${task.continuations}/${max})`;
+    d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: d.s.session_id ?? "session", task: structuredClone(task), feedback: null, resume_session_id: task.claude_session_id, continuation: task.continuations });
+    d.notify("task_continued", "info", note, index);
+    return d.done(note);
+  }
   Object.assign(task, {
     completed_at: ctx.now,
     duration_s: task.started_at ? Math.max(0, (Date.parse(ctx.now) - Date.parse(task.started_at)) / 1000) : null,
     summary: outcome.summary,
-    claude_session_id: outcome.session_id ?? task.claude_session_id,
-    cost_usd: outcome.cost_usd,
-    tokens: outcome.tokens,
-    num_turns: outcome.num_turns,
     permission_denials: outcome.permission_denials,
-    output_log: outputLog ?? task.output_log,
     pid: null,
     pgid: null,
   });
@@ -306,11 +333,12 @@ function startTask(d: Draft, index: number, feedback: string | null): void {
     error: null,
     feedback,
     skip_requested: false,
+    continuations: 0,
     pid: null,
     pgid: null,
   });
   Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
-  d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume });
+  d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0 });
   d.notify("task_started", "info", `Executing ${taskHeadline(s, index)}${task.type ? ` (${task.type})` : ""}`, index);
 }
 

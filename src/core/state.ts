@@ -37,6 +37,8 @@ export interface TaskRecord extends TaskDefinition {
   feedback: string | null;
   /** A skip was asked for while this task ran; it is cancelled and marked skipped. */
   skip_requested: boolean;
+  /** Automatic continuations (--resume after the turn limit) in the current attempt. */
+  continuations: number;
 }
 
 export interface SessionState {
@@ -127,6 +129,7 @@ export function createTaskRecord(def: TaskDefinition): TaskRecord {
     boot_id: null,
     feedback: null,
     skip_requested: false,
+    continuations: 0,
   };
 }
 

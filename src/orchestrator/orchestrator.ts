@@ -33,6 +33,8 @@ export interface OrchestratorOptions {
   killOrphan?: TaskRunsOptions["killOrphan"];
   /** Keep notifications in the state's outbox for the n8n notifier (default false). */
   outbox?: boolean;
+  /** claude.max_continuations: automatic --resume runs after the turn limit (default 0). */
+  maxContinuations?: number;
   /** Delay before retrying a failed save of a runner result (default 1000 ms, doubling to 30 s). */
   saveRetryMs?: number;
 }
@@ -118,7 +120,7 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0 });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import { buildPrompt } from "../core/build-prompt.js";
+import { buildPrompt, CONTINUE_PROMPT } from "../core/build-prompt.js";
 import type { Effect } from "../core/effects.js";
 import type { Report } from "../core/events.js";
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
@@ -45,7 +45,7 @@ export class TaskRuns {
         this.#start(effect, state);
         return;
       case "cancel_task":
-        this.#runs.get(`${effect.index}:${effect.attempt}`)?.controller.abort();
+        for (const [key, run] of this.#runs) if (key.startsWith(`${effect.index}:${effect.attempt}:`)) run.controller.abort();
         return;
       case "kill_orphan": {
         const kill = (this.options.killOrphan ?? ((pgid) => endProcessGroup(pgid, 5000)))(effect.pgid)
@@ -82,11 +82,11 @@ export class TaskRuns {
 
   #start(effect: Extract<Effect, { type: "run_task" }>, state: SessionState): void {
     const { index, attempt, task } = effect;
-    const key = `${index}:${attempt}`;
+    const key = `${index}:${attempt}:${effect.continuation}`;
     const logFile = this.logFileFor(effect.session_id, task.id);
     const resume = effect.resume_session_id;
-    // Resuming a Claude session: the session already holds the task, so the feedback is the prompt.
-    const prompt = resume && effect.feedback ? effect.feedback : buildPrompt(task, effect.feedback);
+    // Resuming a Claude session: it already holds the task, so the feedback (or "continue") is the prompt.
+    const prompt = resume ? (effect.feedback ?? CONTINUE_PROMPT) : buildPrompt(task, effect.feedback);
     const controller = new AbortController();
     const run: ActiveRun = { controller, done: Promise.resolve(), pendingProgress: null };
     this.#log.debug({ task: task.id, attempt, logFile, resume: resume ?? undefined, session: state.session_id }, `starting claude for task ${task.id}`);

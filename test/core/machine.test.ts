@@ -325,3 +325,54 @@ describe("notification outbox", () => {
     expect(d.state.outbox).toEqual([]);
   });
 });
+
+describe("auto-continuation after the turn limit", () => {
+  const maxTurns = (over = {}) => outcome({ ok: false, kind: "max_turns", reason: "Claude reached its turn limit (3)", session_id: "claude-1", cost_usd: 0.1, num_turns: 3, ...over });
+  function continuing(max: number): MachineDriver {
+    const d = new MachineDriver(policies.auto);
+    d.ctx = ((orig) => () => ({ ...orig(), maxContinuations: max }))(d.ctx.bind(d));
+    d.start([def(1), def(2)]);
+    return d;
+  }
+
+  it("continues the same Claude session up to max_continuations times, then fails", () => {
+    const d = continuing(2);
+    let t = d.finish(maxTurns());
+    expect(t.state.status).toBe("running");
+    expect(t.reply.message).toMatch(/auto-continuing \(1\/2\)/);
+    expect(t.effects.find((e) => e.type === "run_task")).toMatchObject({ resume_session_id: "claude-1", continuation: 1, attempt: 1, feedback: null });
+    expect(d.effectTypes()).toContain("notify:task_continued");
+    t = d.finish(maxTurns());
+    expect(t.reply.message).toMatch(/auto-continuing \(2\/2\)/);
+    t = d.finish(maxTurns());
+    expect(t.state.status).toBe("task_failed");
+    // Every run of the attempt is paid for: costs and turns add up.
+    expect(t.state.tasks[0]).toMatchObject({ status: "failed", continuations: 2, num_turns: 9 });
+    expect(t.state.tasks[0]?.cost_usd).toBeCloseTo(0.3);
+    expect(t.state.tasks[0]?.error).toMatch(/turn limit/);
+  });
+
+  it("a continuation that succeeds completes the task", () => {
+    const d = continuing(2);
+    d.finish(maxTurns());
+    const t = d.finish(outcome({ cost_usd: 0.05, num_turns: 2 }));
+    expect(t.state.tasks[0]).toMatchObject({ status: "completed", continuations: 1, num_turns: 5 });
+    expect(t.state.tasks[0]?.cost_usd).toBeCloseTo(0.15);
+    expect(t.state.status).toBe("running"); // task 2 started (auto mode)
+  });
+
+  it("does not continue when max_continuations is 0, or without a session to resume", () => {
+    expect(continuing(0).finish(maxTurns()).state.status).toBe("task_failed");
+    expect(continuing(2).finish(maxTurns({ session_id: null })).state.status).toBe("task_failed");
+  });
+
+  it("a retry starts a fresh count", () => {
+    const d = continuing(1);
+    d.finish(maxTurns());
+    d.finish(maxTurns());
+    expect(d.state.status).toBe("task_failed");
+    const t = d.send({ type: "retry" });
+    expect(t.state.tasks[0]).toMatchObject({ continuations: 0, attempts: 2 });
+    expect(d.finish(maxTurns()).state.status).toBe("running");
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { ApprovalPolicy } from "../../src/config/config.js";
+import { CONTINUE_PROMPT } from "../../src/core/build-prompt.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { createIdleState, createTaskRecord, type SessionState } from "../../src/core/state.js";
 import { createSilentLogger } from "../../src/logging/create-logger.js";
@@ -21,7 +22,7 @@ class FlakyStore extends MemoryStateStore {
   }
 }
 
-async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial?: SessionState; bootId?: string | null; killed?: number[] } = {}) {
+async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial?: SessionState; bootId?: string | null; killed?: number[]; maxContinuations?: number } = {}) {
   const store = new FlakyStore(opts.initial);
   const runner = new ScriptedRunner(...(opts.scripts ?? []));
   const orchestrator = await Orchestrator.open({
@@ -34,6 +35,7 @@ async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial
     bootId: opts.bootId ?? "boot-1",
     killOrphan: async (pgid) => void opts.killed?.push(pgid),
     saveRetryMs: 5,
+    maxContinuations: opts.maxContinuations,
   });
   const changes: Change[] = [];
   orchestrator.subscribe((c) => changes.push(c));
@@ -154,6 +156,19 @@ describe("Orchestrator", () => {
     await orchestrator.dispatch({ type: "retry", feedback: "Use the weddings table as the pattern" });
     await until(orchestrator, (s) => s.status === "completed");
     expect(runner.calls[1]).toMatchObject({ resumeSessionId: "claude-7", prompt: "Use the weddings table as the pattern" });
+  });
+
+  it("auto-continues a run that hit the turn limit by resuming its Claude session", async () => {
+    const { orchestrator, runner } = await open({
+      policy: policies.auto,
+      maxContinuations: 2,
+      scripts: [{ outcome: { ok: false, kind: "max_turns", reason: "Claude reached its turn limit (3)", session_id: "claude-3" } }, {}],
+    });
+    await orchestrator.dispatch(start(1));
+    const final = await until(orchestrator, (s) => s.status === "completed");
+    expect(runner.calls).toHaveLength(2);
+    expect(runner.calls[1]).toMatchObject({ resumeSessionId: "claude-3", prompt: CONTINUE_PROMPT });
+    expect(final.tasks[0]).toMatchObject({ status: "completed", continuations: 1, attempts: 1 });
   });
 
   it("skip while running aborts the run", async () => {
