@@ -4,6 +4,9 @@ export default {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  // The real Claude Code CLI suite runs with `npm run test:e2e` (jest.e2e.config.js), and the
+  // real-n8n suite with `npm run test:n8n`: they start big real components.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real-claude/", "<rootDir>/test/real-n8n/"],
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: {

@@ -47,14 +47,27 @@ function isCommand(event: OrchestratorEvent): event is Command {
   return ["start", "approve", "pause", "resume", "skip", "retry"].includes(event.type);
 }
 
-/** A transition under construction: a private copy of the state plus the effects so far. */
+/**
+ * A transition under construction: a copy-on-write copy of the state plus the effects so far.
+ * The session object and the task list are copied at once; a task is cloned the first time it is
+ * written (task()), so a transition costs the same whether the session has 3 tasks or 300.
+ */
 class Draft {
   readonly effects: Effect[] = [];
-  constructor(readonly s: SessionState, readonly ctx: MachineContext) {
-    s.last_activity = ctx.now;
+  readonly s: SessionState;
+  readonly #owned = new Set<number>();
+  constructor(state: SessionState, readonly ctx: MachineContext) {
     // State files written before the outbox existed have neither field.
-    s.outbox ??= [];
-    s.notify_seq ??= 0;
+    this.s = { ...state, tasks: state.tasks.slice(), outbox: (state.outbox ?? []).slice(), notify_seq: state.notify_seq ?? 0 };
+    this.s.last_activity = ctx.now;
+  }
+  /** The task at `index`, safe to change (a private clone). */
+  task(index: number): TaskRecord {
+    if (!this.#owned.has(index)) {
+      this.s.tasks[index] = structuredClone(this.s.tasks[index] as TaskRecord);
+      this.#owned.add(index);
+    }
+    return this.s.tasks[index] as TaskRecord;
   }
   notify(event: Notification["event"], level: Notification["level"], message: string, task_index: number | null): void {
     this.effects.push({ type: "notify", notification: { event, level, message, task_index } });
@@ -83,7 +96,7 @@ function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): 
     case "start": {
       if (status !== "idle" && status !== "completed") return refuse(state, cmd);
       if (cmd.tasks.length === 0) return ignore(state, `No tasks in ${cmd.task_file}: nothing to start.`);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       Object.assign(d.s, {
         session_id: cmd.session_id,
         task_file: cmd.task_file,
@@ -102,29 +115,29 @@ function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): 
     }
     case "approve": {
       if (status !== "waiting_approval" || !current) return refuse(state, cmd);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       startTask(d, d.s.current_task_index, null);
       return d.done(`Executing ${taskHeadline(d.s, d.s.current_task_index)}`);
     }
     case "pause": {
       if (status === "running" && !state.pause_requested) {
-        const d = new Draft(structuredClone(state), ctx);
+        const d = new Draft(state, ctx);
         d.s.pause_requested = true;
         return d.done(`Pausing after ${taskLabel(d.s, d.s.current_task_index)} finishes (it keeps running). Send /resume to cancel.`);
       }
       if (status !== "waiting_approval") return refuse(state, cmd);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       pauseAt(d);
       return d.done(`Paused at ${taskLabel(d.s, d.s.current_task_index)}. Completed: ${progressOf(d.s).text}. State saved. Send /resume to continue.`);
     }
     case "resume": {
       if (status === "running" && state.pause_requested) {
-        const d = new Draft(structuredClone(state), ctx);
+        const d = new Draft(state, ctx);
         d.s.pause_requested = false;
         return d.done(`Pause cancelled: ${taskLabel(d.s, d.s.current_task_index)} keeps running and the session goes on.`);
       }
       if (status !== "paused") return refuse(state, cmd);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       d.s.paused_at = null;
       d.notify("session_resumed", "info", `Resumed at ${taskHeadline(d.s, d.s.current_task_index)}`, d.s.current_task_index);
       const next = moveTo(d, d.s.current_task_index, previousOf(d.s, d.s.current_task_index));
@@ -132,10 +145,10 @@ function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): 
     }
     case "skip": {
       if (!current || !["waiting_approval", "paused", "task_failed", "running"].includes(status)) return refuse(state, cmd);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       const index = d.s.current_task_index;
       if (status === "running") {
-        const task = d.s.tasks[index] as TaskRecord;
+        const task = d.task(index);
         if (task.skip_requested) return ignore(state, `Already skipping ${taskLabel(state, index)}: it is being stopped.`);
         task.skip_requested = true;
         d.effects.push({ type: "cancel_task", index, attempt: task.attempts });
@@ -152,7 +165,7 @@ function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): 
     case "retry": {
       const retryable = current && (current.status === "failed" || current.status === "interrupted");
       if (!retryable || !["task_failed", "waiting_approval", "paused"].includes(status)) return refuse(state, cmd);
-      const d = new Draft(structuredClone(state), ctx);
+      const d = new Draft(state, ctx);
       d.s.paused_at = null;
       startTask(d, d.s.current_task_index, cmd.feedback?.trim() || null);
       return d.done(`Retrying ${taskHeadline(d.s, d.s.current_task_index)} (attempt ${current.attempts + 1})`);
@@ -168,8 +181,8 @@ function handleReport(state: SessionState, report: Report, ctx: MachineContext):
   if (!live) return ignore(state, `Ignored a stale ${report.type} for task index ${report.index} attempt ${report.attempt}.`);
   switch (report.type) {
     case "task_spawned": {
-      const d = new Draft(structuredClone(state), ctx);
-      Object.assign(d.s.tasks[report.index] as TaskRecord, { pid: report.pid, pgid: report.pgid, boot_id: report.boot_id, output_log: report.output_log });
+      const d = new Draft(state, ctx);
+      Object.assign(d.task(report.index), { pid: report.pid, pgid: report.pgid, boot_id: report.boot_id, output_log: report.output_log });
       return d.done("recorded");
     }
     case "task_progress": {
@@ -183,8 +196,8 @@ function handleReport(state: SessionState, report: Report, ctx: MachineContext):
 }
 
 function finishTask(state: SessionState, index: number, outcome: RunOutcome, outputLog: string | null, ctx: MachineContext): Transition {
-  const d = new Draft(structuredClone(state), ctx);
-  const task = d.s.tasks[index] as TaskRecord;
+  const d = new Draft(state, ctx);
+  const task = d.task(index);
   // Continuations of one attempt add up: the person pays for all of them.
   const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
   const continued = task.continuations > 0;
@@ -259,9 +272,9 @@ function dropDelivered(state: SessionState, ids: string[]): Transition {
 /** After a restart: a task recorded as running has no process of ours any more. */
 function recover(state: SessionState, bootId: string | null, ctx: MachineContext): Transition {
   if (state.status !== "running") return { state, effects: [], reply: { ok: true, message: "nothing to recover" } };
-  const d = new Draft(structuredClone(state), ctx);
+  const d = new Draft(state, ctx);
   const index = d.s.current_task_index;
-  const task = d.s.tasks[index] as TaskRecord;
+  const task = d.task(index);
   // A recorded group is only ours if the machine has not rebooted since (pgids are reused).
   if (task.pgid && task.boot_id && task.boot_id === bootId) d.effects.push({ type: "kill_orphan", pgid: task.pgid });
   Object.assign(task, {
@@ -320,7 +333,7 @@ function pauseAt(d: Draft): void {
 
 function startTask(d: Draft, index: number, feedback: string | null): void {
   const s = d.s;
-  const task = s.tasks[index] as TaskRecord;
+  const task = d.task(index);
   // Retry with feedback continues the Claude session that failed, when there is one to continue.
   const resume = feedback && task.claude_session_id ? task.claude_session_id : null;
   Object.assign(task, {
@@ -343,7 +356,7 @@ function startTask(d: Draft, index: number, feedback: string | null): void {
 }
 
 function markSkipped(d: Draft, index: number): void {
-  const task = d.s.tasks[index] as TaskRecord;
+  const task = d.task(index);
   Object.assign(task, { status: "skipped", result: "skipped", completed_at: d.ctx.now, skip_requested: false, pid: null, pgid: null });
   d.notify("task_skipped", "info", `Skipped ${taskHeadline(d.s, index)}.`, index);
 }
