@@ -1,7 +1,8 @@
 import { currentTask, progressOf, taskLabel } from "../core/describe.js";
 import type { SessionState, SessionStatus, TaskStatus } from "../core/state.js";
 
-const STATUS_TEXT: Record<SessionStatus, string> = {
+/** How each session status reads to a person, emoji first (shared by the CLI and the bot). */
+export const STATUS_TEXT: Record<SessionStatus, string> = {
   idle: "💤 Idle",
   waiting_approval: "⏸️ Waiting for approval",
   running: "⚙️ Running",
@@ -10,7 +11,8 @@ const STATUS_TEXT: Record<SessionStatus, string> = {
   completed: "✅ Completed",
 };
 
-const TASK_MARK: Record<TaskStatus, string> = {
+/** The mark in front of a task in a list. */
+export const TASK_MARK: Record<TaskStatus, string> = {
   pending: "⏳",
   running: "⚙️",
   completed: "✅",

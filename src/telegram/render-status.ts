@@ -4,17 +4,11 @@
  * that make sense now. Pure.
  */
 import type { StatusData } from "../control/control-types.js";
+import { STATUS_TEXT as SESSION_STATUS_TEXT } from "../render/format-status.js";
 import { bold, escapeHtml, truncate } from "./html.js";
 import { clockTime, duration, shortPath } from "./render-parts.js";
 
-const STATUS_TEXT: Record<string, string> = {
-  idle: "💤 Idle",
-  waiting_approval: "⏸️ Waiting for approval",
-  running: "⚙️ Running",
-  paused: "⏸️ Paused",
-  task_failed: "❌ Task failed",
-  completed: "✅ Completed",
-};
+const STATUS_TEXT: Record<string, string> = SESSION_STATUS_TEXT;
 
 export function renderStatus(s: StatusData): string {
   const title = `📊 ${bold("Orchestrator Status")}`;

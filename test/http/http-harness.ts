@@ -8,16 +8,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { loadConfig } from "../../src/config/load-config.js";
-import { Control } from "../../src/control/control.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { SessionState } from "../../src/core/state.js";
 import { createHttpApp, type HttpAppOptions } from "../../src/http/create-http-app.js";
 import { startHttpServer } from "../../src/http/start-http-server.js";
 import { localDate } from "../../src/logging/daily-file-stream.js";
-import { Orchestrator } from "../../src/orchestrator/orchestrator.js";
 import { ScriptedRunner, type Script } from "../../src/runner/scripted-runner.js";
-import { MemoryStateStore } from "../../src/store/state-store.js";
+import { openTestControl } from "../support/open-test-control.js";
 
 export function taskFileText(count: number, type = "backend"): string {
   return Array.from(
@@ -36,32 +33,11 @@ export interface HarnessOptions {
 export type Answer = { status: number; headers: Headers; json: Record<string, unknown> };
 
 export async function startHarness(opts: HarnessOptions = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "orchestrator-http-"));
-  const tasksDir = path.join(dir, "orchestrator_tasks");
-  const logsDir = path.join(dir, "orchestrator_logs");
-  await mkdir(tasksDir, { recursive: true });
   const clock = new ManualClock();
+  const runner = new ScriptedRunner(...(opts.scripts ?? []));
+  const { dir, tasksDir, logsDir, config, logLines, logger, orchestrator, control } = await openTestControl({ prefix: "orchestrator-http-", clock, runner });
   const today = localDate(clock.now());
   if (opts.todayFile !== false) await writeFile(path.join(tasksDir, `${today}-tasks.md`), taskFileText(3));
-
-  const config = await loadConfig({ configPath: null, cwd: dir, env: {} });
-  config.paths.tasks_dir = tasksDir;
-  config.paths.logs_dir = logsDir;
-
-  const logLines: string[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
-  const runner = new ScriptedRunner(...(opts.scripts ?? []));
-  const orchestrator = await Orchestrator.open({
-    store: new MemoryStateStore(),
-    runner,
-    clock,
-    policy: config.orchestrator,
-    logger,
-    logsDir,
-    bootId: "boot-1",
-    killOrphan: async () => {},
-  });
-  const control = new Control({ orchestrator, config, clock });
   const secret = randomBytes(32).toString("hex");
   const accessLogFile = path.join(logsDir, "webhook-access.log");
   const app = createHttpApp({ control, secret, logger, clock, version: "1.2.3", accessLogFile, ...opts.app });

@@ -7,15 +7,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { loadConfig } from "../../src/config/load-config.js";
-import { Control } from "../../src/control/control.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { SessionState } from "../../src/core/state.js";
 import { localDate } from "../../src/logging/daily-file-stream.js";
-import { Orchestrator } from "../../src/orchestrator/orchestrator.js";
 import type { Runner } from "../../src/runner/runner.js";
 import { ScriptedRunner, type Script } from "../../src/runner/scripted-runner.js";
-import { MemoryStateStore } from "../../src/store/state-store.js";
+import { openTestControl } from "../support/open-test-control.js";
 import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from "../../src/telegram/create-telegram-bot.js";
 import { FakeBotApi, type SentEntry } from "../fixtures/fake-bot-api/fake-bot-api.js";
 
@@ -43,33 +40,12 @@ export interface BotHarnessOptions {
 }
 
 export async function startBotHarness(opts: BotHarnessOptions = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "orchestrator-telegram-"));
-  const tasksDir = path.join(dir, "orchestrator_tasks");
-  const logsDir = path.join(dir, "orchestrator_logs");
-  await mkdir(tasksDir, { recursive: true });
-  await mkdir(logsDir, { recursive: true });
   const clock = new ManualClock(new Date(2026, 0, 1, 9, 30, 15));
+  const runner = opts.runner ?? new ScriptedRunner(...(opts.scripts ?? []));
+  const { dir, tasksDir, logsDir, config, logLines, logger, orchestrator, control } = await openTestControl({ prefix: "orchestrator-telegram-", clock, runner, initial: opts.initial });
   const today = localDate(clock.now());
   if (opts.todayFile !== null) await writeFile(path.join(tasksDir, `${today}-tasks.md`), opts.todayFile ?? taskFileText(3));
   for (const [name, text] of Object.entries(opts.otherFiles ?? {})) await writeFile(path.join(tasksDir, name), text);
-
-  const config = await loadConfig({ configPath: null, cwd: dir, env: {} });
-  config.paths.tasks_dir = tasksDir;
-  config.paths.logs_dir = logsDir;
-  const logLines: string[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
-  const runner = opts.runner ?? new ScriptedRunner(...(opts.scripts ?? []));
-  const orchestrator = await Orchestrator.open({
-    store: new MemoryStateStore(opts.initial),
-    runner,
-    clock,
-    policy: config.orchestrator,
-    logger,
-    logsDir,
-    bootId: "boot-1",
-    killOrphan: async () => {},
-  });
-  const control = new Control({ orchestrator, config, clock });
   const fake = await FakeBotApi.start();
   const conversationFile = path.join(dir, "state.json.telegram.json");
   const botOptions: TelegramBotOptions = {
