@@ -13,6 +13,8 @@ import { LineSplitter } from "./line-splitter.js";
 import { parseStreamLine, type ResultLine } from "./parse-stream-line.js";
 import { buildOutcome, initialFacts, type EndedBy, type RunFacts } from "./describe-failure.js";
 import { killProcessGroup } from "./kill-process-group.js";
+import { killProcessesWithEnv, newRunMarker, RUN_MARKER_ENV } from "./kill-run-leftovers.js";
+import { resolveClaudeCommand } from "./resolve-claude-command.js";
 
 export interface ClaudeRunnerOptions {
   /** Base environment of the child (normally process.env); scrubbed by buildChildEnv. */
@@ -21,6 +23,11 @@ export interface ClaudeRunnerOptions {
   dropEnv: string[];
   /** Wall clock for duration_ms (default Date.now). Watchdogs use a monotonic clock. */
   now?: () => number;
+  /**
+   * The fallback when claude.command is the bare default `claude` and none is on PATH
+   * (default: this project's node_modules/.bin/claude); null for none.
+   */
+  projectClaude?: string | null;
 }
 
 /** Bytes of stderr kept for the reason and the log: the last ones, they say why. */
@@ -94,8 +101,11 @@ export class ClaudeRunner implements Runner {
   async run(request: RunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
     const startedAt = this.#now();
     const facts = initialFacts(this.#cfg.command[0] ?? "");
+    facts.resumed = Boolean(request.resumeSessionId);
     try {
-      const { file, args } = buildClaudeArgs(this.#cfg, { resumeSessionId: request.resumeSessionId });
+      const resolved = await resolveClaudeCommand(this.#cfg.command, { env: this.#opts.env, projectClaude: this.#opts.projectClaude });
+      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId });
+      facts.file = file;
       await this.#attempt(file, args, request, hooks, facts);
     } catch (err) {
       // A bug or an I/O error of ours: still an outcome, never a rejection.
@@ -117,9 +127,11 @@ export class ClaudeRunner implements Runner {
     }
 
     const log = await openLog(req.logFile);
+    // Every descendant inherits the marker, so what the run leaves outside its group can be found.
+    const marker = newRunMarker();
     const child = execa(file, args, {
       cwd: cfg.project_dir,
-      env: buildChildEnv(this.#opts.env, this.#opts.dropEnv),
+      env: { ...buildChildEnv(this.#opts.env, this.#opts.dropEnv), [RUN_MARKER_ENV]: marker },
       extendEnv: false,
       input: req.prompt,
       stdout: "pipe",
@@ -222,8 +234,10 @@ export class ClaudeRunner implements Runner {
       stops.forEach((stop) => stop());
       clearTimeout(killTimer);
       req.signal?.removeEventListener("abort", onAbort);
-      // Always: whatever the child left in its group (Bash tool children) dies with it.
+      // Always: whatever the child left in its group dies with it, and so does what it left
+      // outside (Claude Code runs each Bash command in a session of its own).
       killProcessGroup(pgid, "SIGKILL");
+      await settleWithin(killProcessesWithEnv(RUN_MARKER_ENV, marker), STREAM_CLOSE_WAIT_MS);
       await Promise.all([closeWithin(child.stdout, STREAM_CLOSE_WAIT_MS), closeWithin(child.stderr, STREAM_CLOSE_WAIT_MS)]);
       await settleWithin(child, STREAM_CLOSE_WAIT_MS);
       splitter.end();

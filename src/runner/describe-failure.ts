@@ -32,6 +32,8 @@ export interface RunFacts {
   /** Stream lines skipped for being over the line cap. */
   tooLongLines: number;
   durationMs: number;
+  /** The run continued a session (--resume): the CLI's total_cost_usd then counts the earlier runs too. */
+  resumed?: boolean;
 }
 
 /** Facts before anything happened. */
@@ -64,6 +66,30 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/**
+ * What Claude Code says when it has no usable credentials: "Not logged in · Please run /login"
+ * (no API key and no login), "Invalid API key · Fix external API key" (the API answered 401),
+ * "OAuth token has expired", "authentication_error".
+ */
+const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key|invalid x-api-key|oauth token (has expired|revoked)|authentication_error/i;
+
+/** The CLI's own words when they say it is not logged in, else null. */
+export function notLoggedInText(f: RunFacts): string | null {
+  // A successful answer's text is Claude's work (it may well mention a /login page), not the CLI's complaint.
+  const r = f.result && (f.result.is_error || f.result.subtype.startsWith("error")) ? f.result : null;
+  const texts = [r?.result ?? null, ...(r?.errors ?? []), f.stderrTail, f.lastMalformedLine];
+  for (const text of texts) {
+    if (!text) continue;
+    const line = text.split(/\r?\n/).find((l) => NOT_LOGGED_IN.test(l));
+    if (line) return cut(line.trim(), DETAIL_MAX_CHARS);
+  }
+  return null;
+}
+
+export function notLoggedInReason(said: string): string {
+  return `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "${said}")`;
+}
+
 function exitDescription(f: RunFacts): string {
   if (f.signal) return `killed by ${f.signal}`;
   const detail = lastLine(f.stderrTail) ?? lastLine(f.lastMalformedLine);
@@ -93,12 +119,22 @@ function describeResult(f: RunFacts, r: ResultLine, cfg: ClaudeConfig): Verdict 
   return fail("exit_error", `${exitDescription(f)} (after a successful result line)`);
 }
 
-/** The kind and reason; ok only for a successful result. */
+/** The kind and reason; ok only for a successful result. A failure that comes from missing credentials says so. */
 export function describeFailure(f: RunFacts, cfg: ClaudeConfig): Verdict {
+  const verdict = describeRun(f, cfg);
+  if (verdict.ok || !["error_result", "error_subtype", "exit_error", "no_result"].includes(verdict.kind)) return verdict;
+  const said = notLoggedInText(f);
+  return said ? fail(verdict.kind, notLoggedInReason(said)) : verdict;
+}
+
+function describeRun(f: RunFacts, cfg: ClaudeConfig): Verdict {
   if (f.missingCwd) return fail("not_found", `project directory not found: '${f.missingCwd}' (set claude.project_dir)`);
   if (f.spawnError) {
     const tried = `(tried '${f.file}')`;
-    if (f.spawnError.code === "ENOENT") return fail("not_found", `claude not found: set CLAUDE_CLI_PATH or claude.command ${tried}`);
+    if (f.spawnError.code === "ENOENT") {
+      const install = f.file === "claude" ? "install Claude Code (npm install -g @anthropic-ai/claude-code), or " : "";
+      return fail("not_found", `claude not found: ${install}set CLAUDE_CLI_PATH or claude.command ${tried}`);
+    }
     if (f.spawnError.code === "EACCES") {
       return fail("not_found", `claude is not executable (permission denied): set CLAUDE_CLI_PATH or claude.command ${tried}`);
     }
@@ -124,7 +160,8 @@ export function buildOutcome(f: RunFacts, cfg: ClaudeConfig): RunOutcome {
     ...verdict,
     summary: r?.result != null ? cut(r.result.trim(), SUMMARY_MAX_CHARS) : null,
     session_id: r?.session_id ?? f.initSessionId,
-    cost_usd: r?.total_cost_usd ?? null,
+    // A resumed session's total_cost_usd includes the runs before it; this run's own cost is what adds up.
+    cost_usd: (f.resumed ? (r?.run_cost_usd ?? r?.total_cost_usd) : r?.total_cost_usd) ?? null,
     tokens: r?.usage ?? null,
     num_turns: r?.num_turns ?? null,
     duration_ms: Math.max(0, Math.round(f.durationMs)),

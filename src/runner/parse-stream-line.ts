@@ -18,7 +18,11 @@ export interface ResultLine {
   /** error_* subtypes carry their messages here. */
   errors: string[];
   num_turns: number | null;
+  /** For the whole Claude session: on --resume it includes the earlier runs. */
   total_cost_usd: number | null;
+  /** This run's own cost (sum of model_usage_since_last_result[*].costUSD), when the CLI reports it. */
+  run_cost_usd?: number | null;
+  /** This run's tokens (per run, also on --resume). */
   usage: TokenUsage | null;
   session_id: string | null;
   /** Names of the tools that were refused (permission_denials[].tool_name). */
@@ -85,6 +89,14 @@ function parseUsage(v: unknown): TokenUsage | null {
   };
 }
 
+/** Sum of costUSD over a per-model usage map ({"claude-x": {"costUSD": 0.01, ...}}), or null. */
+function sumModelCost(v: unknown): number | null {
+  if (!isObject(v)) return null;
+  const costs = Object.values(v).map((m) => (isObject(m) ? num(m.costUSD) : null));
+  if (costs.length === 0 || costs.some((c) => c === null)) return null;
+  return (costs as number[]).reduce((a, b) => a + b, 0);
+}
+
 function parseErrors(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
   return v.map((e) => (typeof e === "string" ? e : isObject(e) && typeof e.message === "string" ? e.message : JSON.stringify(e)));
@@ -105,6 +117,7 @@ export function parseResult(msg: Json): ResultLine {
     errors: parseErrors(msg.errors),
     num_turns: num(msg.num_turns),
     total_cost_usd: num(msg.total_cost_usd),
+    run_cost_usd: sumModelCost(msg.model_usage_since_last_result),
     usage: parseUsage(msg.usage),
     session_id: str(msg.session_id),
     permission_denials: parseDenials(msg.permission_denials),

@@ -54,12 +54,12 @@ describe("ClaudeRunner scenarios", () => {
   });
 
   it.each([
-    ["is_error", "error_result", "Claude reported an error: API Error: 401 invalid x-api-key", 1],
+    ["is_error", "error_result", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "API Error: 401 invalid x-api-key")`, 1],
     ["usage_limit", "error_result", "Claude reported an error: You've hit your limit · resets 3pm (UTC)", 1],
     ["max_turns", "max_turns", "Claude reached its turn limit (3)", 1],
     ["error_during_execution", "error_subtype", "Claude reported an error (error_during_execution): Tool execution failed: ENOSPC", 1],
     ["crash", "exit_error", "exited 3: fatal: something broke", 3],
-    ["stderr_exit", "exit_error", "exited 1: Error: Invalid API key · Please run /login", 1],
+    ["stderr_exit", "exit_error", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "Error: Invalid API key · Please run /login")`, 1],
     ["no_result", "no_result", "ended without a result line (exit 0)", 0],
   ])("%s -> %s", async (scenario, kind, reason, exitCode) => {
     const r = await run(scenario);

@@ -27,18 +27,22 @@ describe("describeFailure", () => {
     ["cancelled", { exitCode: 143, endedBy: "cancelled" }, ["cancelled", "cancelled", false]],
     ["result arriving after our kill does not count", { exitCode: 143, endedBy: "timeout", endedAfterResult: false, result: result() }, ["timeout", "timed out after 300 s", false]],
     ["is_error", { exitCode: 1, result: result({ is_error: true, result: "API Error: 401 invalid x-api-key" }) },
-      ["error_result", "Claude reported an error: API Error: 401 invalid x-api-key", false]],
+      ["error_result", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "API Error: 401 invalid x-api-key")`, false]],
+    ["is_error, not about credentials", { exitCode: 1, result: result({ is_error: true, result: "API Error: 400 prompt is too long" }) },
+      ["error_result", "Claude reported an error: API Error: 400 prompt is too long", false]],
     ["max turns from config", { exitCode: 1, result: result({ subtype: "error_max_turns", is_error: true, result: null, num_turns: 11 }) },
       ["max_turns", "Claude reached its turn limit (10)", false]],
     ["other error subtype", { exitCode: 1, result: result({ subtype: "error_during_execution", is_error: true, result: null, errors: ["a", "b"] }) },
       ["error_subtype", "Claude reported an error (error_during_execution): a; b", false]],
     ["not found", { exitCode: null, spawnError: { code: "ENOENT", message: "spawn claude ENOENT" } },
-      ["not_found", "claude not found: set CLAUDE_CLI_PATH or claude.command (tried 'claude')", false]],
+      ["not_found", "claude not found: install Claude Code (npm install -g @anthropic-ai/claude-code), or set CLAUDE_CLI_PATH or claude.command (tried 'claude')", false]],
+    ["not found, a configured path", { file: "/opt/claude", exitCode: null, spawnError: { code: "ENOENT", message: "spawn /opt/claude ENOENT" } },
+      ["not_found", "claude not found: set CLAUDE_CLI_PATH or claude.command (tried '/opt/claude')", false]],
     ["not executable", { exitCode: null, spawnError: { code: "EACCES", message: "x" } },
       ["not_found", "claude is not executable (permission denied): set CLAUDE_CLI_PATH or claude.command (tried 'claude')", false]],
     ["missing project dir", { exitCode: null, missingCwd: "/nope" }, ["not_found", "project directory not found: '/nope' (set claude.project_dir)", false]],
     ["exit with stderr", { exitCode: 1, stderrTail: "warn: x\nError: Invalid API key · Please run /login\n\n" },
-      ["exit_error", "exited 1: Error: Invalid API key · Please run /login", false]],
+      ["exit_error", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "Error: Invalid API key · Please run /login")`, false]],
     ["exit without stderr uses a non-JSON stdout line", { exitCode: 2, lastMalformedLine: "Usage: claude [options]" },
       ["exit_error", "exited 2: Usage: claude [options]", false]],
     ["exit with nothing", { exitCode: 2 }, ["exit_error", "exited 2 (no error output)", false]],
@@ -54,6 +58,32 @@ describe("describeFailure", () => {
     expect(verdict({ exitCode: 1, result: result({ subtype: "error_max_turns", is_error: true, num_turns: 3 }) })[1]).toBe(
       "Claude reached its turn limit (3)",
     );
+  });
+
+  it.each<[string, Partial<RunFacts>, string]>([
+    ["no credentials at all (real CLI 2.1.330)", { exitCode: 1, result: result({ is_error: true, result: "Not logged in · Please run /login" }) },
+      "Not logged in · Please run /login"],
+    ["the API refused the key (real CLI 2.1.330)", { exitCode: 1, result: result({ is_error: true, result: "Invalid API key · Fix external API key" }) },
+      "Invalid API key · Fix external API key"],
+    ["an expired login", { exitCode: 1, result: result({ is_error: true, result: "OAuth token has expired. Please obtain a new token or refresh your existing token." }) },
+      "OAuth token has expired. Please obtain a new token or refresh your existing token."],
+    ["said on stderr, no result", { exitCode: 1, stderrTail: "starting\nError: Not logged in\n" }, "Error: Not logged in"],
+    ["said on stdout as plain text", { exitCode: 1, lastMalformedLine: "Invalid API key · Please run /login" }, "Invalid API key · Please run /login"],
+  ])("says when Claude Code is not logged in: %s", (_name, f, said) => {
+    const v = describeFailure(facts(f), cfg);
+    expect(v.ok).toBe(false);
+    expect(v.reason).toBe(`Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "${said}")`);
+  });
+
+  it("leaves successes, timeouts and a missing claude alone even when the text mentions a login", () => {
+    expect(describeFailure(facts({ result: result({ result: "Added a /login page; Please run /login to try it" }) }), cfg).ok).toBe(true);
+    expect(describeFailure(facts({ exitCode: 1, result: result({ result: "Added a /login page; Please run /login to try it" }), stderrTail: "boom" }), cfg).reason).toBe(
+      "exited 1: boom (after a successful result line)",
+    );
+    expect(describeFailure(facts({ exitCode: null, signal: "SIGTERM", endedBy: "timeout", stderrTail: "Not logged in" }), cfg).reason).toBe(
+      "timed out after 300 s",
+    );
+    expect(describeFailure(facts({ exitCode: null, spawnError: { code: "ENOENT", message: "x" }, stderrTail: "Not logged in" }), cfg).kind).toBe("not_found");
   });
 
   it("formats fractional seconds", () => {
@@ -75,6 +105,13 @@ describe("buildOutcome", () => {
       duration_ms: 1234, exit_code: 0, signal: null, permission_denials: ["Bash"],
     });
     expect(o.summary).toHaveLength(4000);
+  });
+
+  it("counts a resumed run's own cost, not the session total the CLI reports", () => {
+    const r = result({ total_cost_usd: 0.0192, run_cost_usd: 0.0064 });
+    expect(buildOutcome(facts({ result: r, resumed: true }), cfg).cost_usd).toBe(0.0064);
+    expect(buildOutcome(facts({ result: r }), cfg).cost_usd).toBe(0.0192);
+    expect(buildOutcome(facts({ result: result({ total_cost_usd: 0.3 }), resumed: true }), cfg).cost_usd).toBe(0.3);
   });
 
   it("falls back to the init session id and nulls without a result", () => {

@@ -58,10 +58,25 @@ describe("parseStreamLine", () => {
     expect(ev).toEqual({
       type: "result",
       result: {
-        subtype: "success", is_error: false, result: "Done", errors: [], num_turns: 2, total_cost_usd: 0.01,
+        subtype: "success", is_error: false, result: "Done", errors: [], num_turns: 2, total_cost_usd: 0.01, run_cost_usd: null,
         usage: USAGE, session_id: "s1", permission_denials: [],
       },
     });
+  });
+
+  it("reads this run's own cost from model_usage_since_last_result (a resumed session's total counts earlier runs)", () => {
+    const ev = parseStreamLine(
+      line({
+        type: "result", subtype: "success", is_error: false, result: "Done", total_cost_usd: 0.0192,
+        modelUsage: { "claude-x": { costUSD: 0.0192 } },
+        model_usage_since_last_result: { "claude-x": { costUSD: 0.0064 }, "claude-haiku": { costUSD: 0.001 } },
+      }),
+    );
+    if (ev.type !== "result") throw new Error("not a result");
+    expect(ev.result.total_cost_usd).toBe(0.0192);
+    expect(ev.result.run_cost_usd).toBeCloseTo(0.0074, 10);
+    const bad = parseStreamLine(line({ type: "result", subtype: "success", model_usage_since_last_result: { x: { tokens: 1 } } }));
+    expect(bad.type === "result" && bad.result.run_cost_usd).toBeNull();
   });
 
   it("reads error subtypes (errors, no result) and permission denials", () => {

@@ -1,0 +1,63 @@
+import { readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+
+/**
+ * Processes a run leaves behind outside its process group. Claude Code starts each Bash tool
+ * command in a new session (its own process group), so a command that backgrounds something
+ * (`nohup server &`) leaves a process that kill(-pgid) of the claude child never reaches, and
+ * that outlives claude (re-parented to init, so no process tree leads to it either).
+ *
+ * What still ties it to the run is its environment: every descendant inherits the claude
+ * child's variables. The runner puts a unique RUN_MARKER_ENV=<id> there, and after the run
+ * ends it kills every process whose environment carries that marker (Linux: /proc/<pid>/environ;
+ * elsewhere nothing is found). A process that cleared its environment escapes; that is rare.
+ */
+export const RUN_MARKER_ENV = "ORCHESTRATOR_RUN_ID";
+
+/** A marker value unique to one run. */
+export function newRunMarker(): string {
+  return `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
+}
+
+/** Pids (never our own) whose environment holds `name=value`. Empty where there is no /proc. */
+export async function findProcessesWithEnv(name: string, value: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const found: number[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (!/^\d+$/.test(entry)) return;
+      const pid = Number(entry);
+      if (pid === process.pid) return;
+      try {
+        const environ = await readFile(`/proc/${entry}/environ`);
+        const at = environ.indexOf(needle);
+        // Whole variable only: at the start, or right after the NUL that ends the previous one.
+        if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(pid);
+      } catch {
+        // gone meanwhile, or not ours to read (another user's process): not ours to kill either
+      }
+    }),
+  );
+  return found.sort((a, b) => a - b);
+}
+
+/** Sends `signal` to every process carrying the marker. Returns the pids signalled. Never throws. */
+export async function killProcessesWithEnv(name: string, value: string, signal: NodeJS.Signals = "SIGKILL"): Promise<number[]> {
+  const pids = await findProcessesWithEnv(name, value);
+  const killed: number[] = [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      killed.push(pid);
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
