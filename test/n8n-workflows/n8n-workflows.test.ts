@@ -1,0 +1,415 @@
+/**
+ * The n8n workflows of n8n_workflows/, checked without n8n (fast, part of `npm test`): every file
+ * parses, every connection names an existing node, no credential secrets in the files, the
+ * settings the issue asks for (retries, timeouts, HTML, no attribution, the allowed chat, the
+ * timezone). And the JavaScript of their Code nodes, run on real answers of the orchestrator's
+ * HTTP API: the text they make is Telegram HTML that Telegram accepts, within 4096 characters.
+ * `npm run test:n8n` proves the same files in a real n8n.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parseTelegramHtml } from "../fixtures/fake-bot-api/telegram-html.js";
+import { startHarness, type Harness } from "../http/http-harness.js";
+import { REPO } from "../support/run-orchestrator-bin.js";
+
+interface WfNode {
+  id?: string;
+  name: string;
+  type: string;
+  typeVersion: number;
+  parameters: Record<string, any>;
+  credentials?: Record<string, unknown>;
+  webhookId?: string;
+  retryOnFail?: boolean;
+  maxTries?: number;
+  waitBetweenTries?: number;
+  onError?: string;
+}
+interface Workflow {
+  id?: string;
+  name: string;
+  active?: boolean;
+  nodes: WfNode[];
+  connections: Record<string, Record<string, { node: string; type: string; index: number }[][]>>;
+  settings?: Record<string, unknown>;
+}
+
+const DIR = path.join(REPO, "n8n_workflows");
+const FILES = ["daily-startup.json", "orchestrator-to-telegram.json", "telegram-to-orchestrator.json"];
+const raw: Record<string, string> = Object.fromEntries(FILES.map((f) => [f, readFileSync(path.join(DIR, f), "utf8")]));
+const workflows: Record<string, Workflow> = Object.fromEntries(FILES.map((f) => [f, JSON.parse(raw[f] as string) as Workflow]));
+const wf = (file: string) => workflows[file] as Workflow;
+const node = (file: string, name: string): WfNode => {
+  const found = wf(file).nodes.find((n) => n.name === name);
+  if (!found) throw new Error(`${file} has no node "${name}"`);
+  return found;
+};
+const ofType = (file: string, type: string) => wf(file).nodes.filter((n) => n.type === `n8n-nodes-base.${type}`);
+const allNodes = () => FILES.flatMap((file) => wf(file).nodes.map((n) => ({ file, n })));
+
+/** The commands the Switch routes to the orchestrator (the seed's eight, and /retry). */
+const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "logs", "help"];
+/** The settings the workflows read ($vars, else $env): the README must document each. */
+const SETTINGS = ["ORCHESTRATOR_URL", "WEBHOOK_SECRET", "TELEGRAM_CHAT_ID"];
+
+describe("the n8n workflow files", () => {
+  it("are exactly the three, each a workflow n8n can import", () => {
+    expect(readdirSync(DIR).filter((f) => f.endsWith(".json")).sort()).toEqual(FILES);
+    for (const file of FILES) {
+      const w = wf(file);
+      expect(typeof w.name).toBe("string");
+      expect(Array.isArray(w.nodes)).toBe(true);
+      expect(typeof w.connections).toBe("object");
+      expect(w.settings?.executionOrder).toBe("v1");
+      // Imported inactive; n8n gives the workflow and its nodes fresh ids, so the Telegram
+      // Trigger's secret token (derived from them) differs on every install.
+      expect(w.active ?? false).toBe(false);
+      expect(w.id).toBeUndefined();
+      for (const n of w.nodes) {
+        expect(n.id).toBeUndefined();
+        expect(n.type).toMatch(/^n8n-nodes-base\.[A-Za-z]+$/);
+        expect(typeof n.typeVersion).toBe("number");
+        expect(typeof n.parameters).toBe("object");
+      }
+    }
+  });
+
+  it("connect only nodes that exist, with unique names, and leave no node unreachable", () => {
+    for (const file of FILES) {
+      const w = wf(file);
+      const names = w.nodes.map((n) => n.name);
+      expect(new Set(names).size).toBe(names.length);
+      const reached = new Set<string>();
+      for (const [from, outputs] of Object.entries(w.connections)) {
+        expect(names).toContain(from);
+        for (const [kind, branches] of Object.entries(outputs)) {
+          expect(kind).toBe("main");
+          for (const branch of branches) {
+            for (const target of branch ?? []) {
+              expect({ file, from, to: target.node, known: names.includes(target.node) }).toEqual({ file, from, to: target.node, known: true });
+              expect(target.type).toBe("main");
+              expect(target.index).toBe(0);
+              reached.add(target.node);
+            }
+          }
+        }
+      }
+      for (const n of w.nodes) {
+        const trigger = /Trigger$|\.webhook$/.test(n.type);
+        expect({ file, node: n.name, reached: reached.has(n.name) }).toEqual({ file, node: n.name, reached: !trigger });
+      }
+    }
+  });
+
+  it("hold no credential secrets: Telegram credentials by reference, secrets from settings", () => {
+    for (const { file, n } of allNodes()) {
+      for (const [type, ref] of Object.entries(n.credentials ?? {})) {
+        expect({ file, type }).toEqual({ file, type: "telegramApi" });
+        expect(ref).toEqual({ id: "orchestratorTelegramBot", name: "Orchestrator Telegram bot" });
+      }
+    }
+    for (const file of FILES) {
+      const text = raw[file] as string;
+      expect(text).not.toMatch(/\b\d{6,12}:[A-Za-z0-9_-]{30,}\b/); // a bot token
+      expect(text).not.toMatch(/accessToken|"password"|"apiKey"|Bearer /i);
+      expect(text).not.toMatch(/\b[0-9a-f]{32,}\b/i); // a hex secret (openssl rand -hex)
+      expect(text).not.toMatch(/[A-Za-z0-9+/]{40,}={0,2}/); // base64 blobs
+      expect(text).not.toMatch(/api\.telegram\.org|https?:\/\/(?!\S*(telegram\.me|n8n\.io))[a-z0-9.-]+\.[a-z]{2,}/i); // no URL but from settings
+    }
+    // Every HTTP header value is an expression that reads a setting, never a literal.
+    for (const file of FILES) {
+      for (const h of ofType(file, "httpRequest")) {
+        for (const p of h.parameters.headerParameters.parameters as { name: string; value: string }[]) {
+          expect(p.value).toMatch(/^=\{\{.*\$env\.WEBHOOK_SECRET.*\}\}$/);
+        }
+      }
+    }
+  });
+
+  it("read their settings from n8n variables or the environment, every one of them in the README", () => {
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+    for (const file of FILES) {
+      const text = raw[file] as string;
+      const used = new Set([...text.matchAll(/\$(?:env|vars)\.([A-Z_]+)/g)].map((m) => m[1]));
+      for (const name of used) expect(SETTINGS).toContain(name);
+      // $vars (a paid n8n feature) wins, else $env.
+      for (const m of text.matchAll(/\$env\.([A-Z_]+)/g)) expect(text).toContain(`$vars.${m[1]} || $env.${m[1]}`);
+    }
+    for (const name of [...SETTINGS, "N8N_BLOCK_ENV_ACCESS_IN_NODE", "telegram.inbound", "N8N_NOTIFY_URL", "/webhook/orchestrator-notify"]) {
+      expect(readme).toContain(name);
+    }
+  });
+
+  it("call the orchestrator with the secret, a timeout and 3 tries, and go on to tell the chat when it fails", () => {
+    const http = FILES.flatMap((f) => ofType(f, "httpRequest"));
+    expect(http.map((h) => h.name).sort()).toEqual(["Ask the orchestrator", "Start the day"]);
+    for (const h of http) {
+      expect(h).toMatchObject({ retryOnFail: true, maxTries: 3, onError: "continueRegularOutput" });
+      expect(h.waitBetweenTries).toBeGreaterThanOrEqual(1000);
+      expect(h.typeVersion).toBeGreaterThanOrEqual(4);
+      expect(h.parameters.method).toBe("POST");
+      expect(h.parameters.url).toMatch(/ORCHESTRATOR_URL[\s\S]*\}\}\/webhook\/(command|start)$/);
+      expect(h.parameters.options.timeout).toBeGreaterThan(0);
+      expect(h.parameters.options.timeout).toBeLessThanOrEqual(30_000);
+      // 4xx/5xx answers reach the formatter (they carry the orchestrator's reason).
+      expect(h.parameters.options.response.response).toMatchObject({ fullResponse: true, neverError: true });
+      expect(h.parameters.headerParameters.parameters).toEqual([{ name: "X-Webhook-Secret", value: expect.stringContaining("WEBHOOK_SECRET") }]);
+    }
+    expect(node("daily-startup.json", "Start the day").parameters.url).toMatch(/\/webhook\/start$/);
+  });
+
+  it("send Telegram messages as HTML without n8n's attribution", () => {
+    const sends = FILES.flatMap((f) => ofType(f, "telegram"));
+    expect(sends).toHaveLength(3);
+    for (const t of sends) {
+      expect(t.typeVersion).toBeGreaterThanOrEqual(1.1);
+      expect(t.parameters.operation ?? "sendMessage").toBe("sendMessage");
+      expect(t.parameters.resource ?? "message").toBe("message");
+      expect(t.parameters.additionalFields).toMatchObject({ parse_mode: "HTML", appendAttribution: false });
+      expect(t.parameters.text).toBe("={{ $json.text }}");
+      expect(t.retryOnFail).toBe(true);
+    }
+    // The answer goes back to the chat the command came from; notifications to the configured chat.
+    expect(node("telegram-to-orchestrator.json", "Reply in Telegram").parameters.chatId).toBe("={{ $json.chat_id }}");
+    expect(node("orchestrator-to-telegram.json", "Send to the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
+    expect(node("daily-startup.json", "Tell the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
+  });
+
+  it("telegram-to-orchestrator: serves only the allowed chat and routes every command, the rest to help", () => {
+    const trigger = node("telegram-to-orchestrator.json", "Telegram Trigger");
+    expect(trigger.type).toBe("n8n-nodes-base.telegramTrigger");
+    // 1.2 checks Telegram's secret token header and filters by chat id.
+    expect(trigger.typeVersion).toBe(1.2);
+    expect(trigger.parameters.updates).toEqual(["message"]);
+    expect(trigger.parameters.additionalFields.chatIds).toMatch(/TELEGRAM_CHAT_ID[\s\S]*\|\| '[^']+'/);
+    const route = node("telegram-to-orchestrator.json", "Route command");
+    expect(route).toMatchObject({ type: "n8n-nodes-base.switch", typeVersion: 3.2 });
+    const rules = route.parameters.rules.values as { conditions: { conditions: { leftValue: string; rightValue: string; operator: { operation: string } }[] } }[];
+    expect(rules.map((r) => r.conditions.conditions[0]?.rightValue)).toEqual(COMMANDS);
+    for (const r of rules) expect(r.conditions.conditions[0]).toMatchObject({ leftValue: "={{ $json.command }}", operator: { operation: "equals" } });
+    expect(route.parameters.options.fallbackOutput).toBe("extra");
+    const outputs = wf("telegram-to-orchestrator.json").connections["Route command"]?.main ?? [];
+    expect(outputs).toHaveLength(COMMANDS.length + 1);
+    for (const o of outputs.slice(0, COMMANDS.length)) expect(o.map((t) => t.node)).toEqual(["Ask the orchestrator"]);
+    expect(outputs.at(-1)?.map((t) => t.node)).toEqual(["Unknown command"]);
+  });
+
+  it("orchestrator-to-telegram: the N8N_NOTIFY_URL webhook checks the secret and always answers", () => {
+    const hook = node("orchestrator-to-telegram.json", "Orchestrator notification");
+    expect(hook.parameters).toMatchObject({ httpMethod: "POST", path: "orchestrator-notify", responseMode: "responseNode" });
+    expect(hook.webhookId).toMatch(/^[0-9a-f-]{36}$/);
+    const check = node("orchestrator-to-telegram.json", "Secret matches?");
+    expect(JSON.stringify(check.parameters)).toContain("$json.headers['x-webhook-secret'] === ($vars.WEBHOOK_SECRET || $env.WEBHOOK_SECRET || '')");
+    expect(JSON.stringify(check.parameters)).toContain("!== ''");
+    const responds = ofType("orchestrator-to-telegram.json", "respondToWebhook").map((n) => [n.name, n.parameters.options.responseCode]);
+    expect(responds).toEqual([
+      ["Refuse: wrong secret", 401],
+      ["Acknowledge", 200],
+      ["Telegram failed: try later", 503],
+    ]);
+    expect(node("orchestrator-to-telegram.json", "Send to the chat").onError).toBe("continueErrorOutput");
+  });
+
+  it("daily-startup: 09:00 every day, in the timezone of the workflow settings", () => {
+    const trigger = node("daily-startup.json", "Every day at 09:00");
+    expect(trigger.type).toBe("n8n-nodes-base.scheduleTrigger");
+    expect(trigger.parameters.rule.interval).toEqual([{ field: "cronExpression", expression: "0 9 * * *" }]);
+    expect(wf("daily-startup.json").settings?.timezone).toMatch(/^[A-Za-z_]+(\/[A-Za-z_]+)*$/);
+  });
+
+  it("have Code nodes that compile", () => {
+    for (const { file, n } of allNodes().filter(({ n }) => n.type === "n8n-nodes-base.code")) {
+      expect({ file, node: n.name, mode: n.parameters.mode }).toEqual({ file, node: n.name, mode: "runOnceForEachItem" });
+      expect(() => new Function("$json", "$", "$input", n.parameters.jsCode as string)).not.toThrow();
+    }
+  });
+});
+
+// ------------------------------------------------------------ the Code nodes, run as n8n runs them
+
+/** Runs a Code node (run once for each item) on one item; `refs` are the items `$('Node')` gives. */
+function runCode(file: string, name: string, json: Record<string, unknown>, refs: Record<string, Record<string, unknown>> = {}): Record<string, any> {
+  const code = node(file, name).parameters.jsCode as string;
+  const $ = (ref: string) => {
+    if (!(ref in refs)) throw new Error(`${name} reads $('${ref}'), which the test did not give`);
+    return { item: { json: refs[ref] }, first: () => ({ json: refs[ref] }) };
+  };
+  const out = new Function("$json", "$", "$input", code)(json, $, { item: { json } }) as { json: Record<string, any> };
+  expect(out).toHaveProperty("json");
+  return out.json;
+}
+
+/** The text is HTML Telegram accepts, within its 4096 visible characters. Returns the visible text. */
+function expectTelegramHtml(html: unknown): string {
+  expect(typeof html).toBe("string");
+  const parsed = parseTelegramHtml(html as string);
+  if (!parsed.ok) throw new Error(`${parsed.description}\n${html as string}`);
+  expect(parsed.text.length).toBeGreaterThan(0);
+  expect(parsed.text.length).toBeLessThanOrEqual(4096);
+  return parsed.text;
+}
+
+const T2O = "telegram-to-orchestrator.json";
+const update = (text: string, chat = 4242) => ({ update_id: 1, message: { message_id: 7, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "T" }, text } });
+
+/** Which Switch output an item goes to: the command's index, or the fallback (last). */
+function route(item: { command: string }): number {
+  const rules = node(T2O, "Route command").parameters.rules.values as { conditions: { conditions: { rightValue: string }[] } }[];
+  const i = rules.findIndex((r) => r.conditions.conditions[0]?.rightValue === item.command);
+  return i === -1 ? rules.length : i;
+}
+
+describe("the Code nodes, on real answers of the orchestrator's HTTP API", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** A message typed in Telegram, through Read command, the Switch, the HTTP call and Format answer. */
+  async function ask(text: string): Promise<{ text: string; visible: string; status: number; chat: unknown }> {
+    const read = runCode(T2O, "Read command", update(text));
+    const out = route(read as { command: string });
+    const item = out === COMMANDS.length ? runCode(T2O, "Unknown command", read) : read;
+    const res = await h.request("POST", "/webhook/command", {
+      body: JSON.stringify({ command: item.request }),
+      headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret },
+    });
+    const formatted = runCode(T2O, "Format answer", { statusCode: res.status, statusMessage: "", headers: {}, body: res.json }, { "Read command": read });
+    return { text: formatted.text as string, visible: expectTelegramHtml(formatted.text), status: res.status, chat: formatted.chat_id };
+  }
+
+  it("Read command: the command, its arguments, a bot's @name, and anything else", () => {
+    expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({ chat_id: 4242, message_id: 7, text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50" });
+    expect(runCode(T2O, "Read command", update("  /retry use the other table "))).toMatchObject({ command: "retry", request: "/retry use the other table" });
+    expect(runCode(T2O, "Read command", update("hello"))).toMatchObject({ command: "", request: "hello" });
+    expect(runCode(T2O, "Read command", { update_id: 2, message: { message_id: 8, chat: { id: 1 }, photo: [] } })).toMatchObject({ chat_id: 1, command: "" });
+  });
+
+  it("a whole day: status, start, approve, logs, pause, resume, help", async () => {
+    const idle = await ask("/status");
+    expect(idle.chat).toBe(4242);
+    expect(idle.visible).toMatch(/Orchestrator Status[\s\S]*Idle/);
+    const start = await ask("/start");
+    expect(start.status).toBe(200);
+    expect(start.visible).toMatch(/Orchestrator Starting[\s\S]*Found 3 tasks:\n1\. Task number 1 \(backend\)\n2\. Task number 2[\s\S]*Ready to begin/);
+    const status = await ask("/status");
+    expect(status.visible).toMatch(/Status: ⏸️ Waiting for approval/);
+    expect(status.visible).toMatch(/Progress: 0\/3 tasks \(0%\)/);
+    expect(status.visible).toMatch(/Current: Task 1 - Task number 1 \(backend\)/);
+    expect(status.visible).toMatch(/\/approve \/skip \/pause/);
+    const approve = await ask("/approve");
+    expect(approve.visible).toMatch(/^⚙️ Executing Task 1\/3/);
+    await h.until((s) => s.status === "waiting_approval" && s.current_task_index === 1);
+    // (This orchestrator logs to memory only: `npm run test:n8n` sees real log lines.)
+    const logs = await ask("/logs 5");
+    expect(logs.visible).toMatch(/^📜 Recent Logs\n\n\(no log lines yet\)\n\nFull logs: \S+\.log$/);
+    expect((await ask("/pause")).visible).toMatch(/^⏸️ /);
+    expect((await ask("/resume")).visible).toMatch(/^▶️ /);
+    const help = await ask("/help");
+    expect(help.visible).toMatch(/\/retry \[feedback\] - run a failed or interrupted task again/);
+  });
+
+  it("refusals and mistakes come back in words, with what to send instead", async () => {
+    const refused = await ask("/resume");
+    expect(refused.status).toBe(409);
+    expect(refused.visible).toMatch(/^⚠️ Not paused: .*Send \/approve/);
+    const bad = await ask("/logs many");
+    expect(bad.status).toBe(400);
+    expect(bad.visible).toMatch(/^❓ \/logs takes a number/);
+    const missing = await ask("/start nope-tasks.md");
+    expect([404, 409]).toContain(missing.status);
+    const unknown = await ask("/dance <b>&");
+    expect(unknown.text).toContain("Unknown command <code>/dance &lt;b&gt;&amp;</code>");
+    expect(unknown.visible).toMatch(/\/status - progress and the current task/);
+    const chatter = await ask("good morning");
+    expect(chatter.visible).toMatch(/^🤷 I only understand commands, like \/status\.\n\n[\s\S]*\/help - this list/);
+  });
+
+  it("no answer, a wrong secret, shutting down, and a reply that is not JSON", () => {
+    const read = runCode(T2O, "Read command", update("/status"));
+    const format = (json: Record<string, unknown>) => expectTelegramHtml(runCode(T2O, "Format answer", json, { "Read command": read }).text);
+    expect(format({ error: { message: "connect ECONNREFUSED 127.0.0.1:5000", code: "ECONNREFUSED" } })).toMatch(/Orchestrator not responding[\s\S]*Tried 3 times: connect ECONNREFUSED 127\.0\.0\.1:5000/);
+    expect(format({ error: "timeout of 15000ms exceeded" })).toMatch(/Tried 3 times: timeout of 15000ms exceeded/);
+    expect(format({ statusCode: 401, body: { status: "error", error: "unauthorized", message: "x" } })).toMatch(/^🔐 .*WEBHOOK_SECRET/);
+    expect(format({ statusCode: 503, body: { status: "error", error: "unavailable", message: "shutting down" } })).toMatch(/^🛑 /);
+    expect(format({ statusCode: 502, body: "<html>Bad Gateway</html>" })).toMatch(/^⚠️ HTTP 502: <html>Bad Gateway<\/html>/);
+  });
+
+  it("long logs and long task lists stay within Telegram's limit", () => {
+    const logsRead = runCode(T2O, "Read command", update("/logs 200"));
+    const logs = Array.from({ length: 200 }, (_, i) => `[09:30:${String(i % 60).padStart(2, "0")}] line ${i} <with> & markup ${"x".repeat(150)}`).join("\n");
+    const out = runCode(T2O, "Format answer", { statusCode: 200, body: { status: "ok", message: "", logs, lines: 200, file: "orchestrator_logs/x.log", session: {} } }, { "Read command": logsRead });
+    expect(expectTelegramHtml(out.text)).toMatch(/line 199 <with> & markup x+<\/pre>|line 199 <with> & markup x+\n\nFull logs/);
+    expect(out.text).toMatch(/<pre>…[\s\S]*line 199 &lt;with&gt; &amp; markup x+<\/pre>/);
+    const startRead = runCode(T2O, "Read command", update("/start"));
+    const tasks = Array.from({ length: 80 }, (_, i) => ({ id: i + 1, title: `A long task title number ${i + 1} ${"y".repeat(100)}`, type: "backend" }));
+    const started = runCode(T2O, "Format answer", { statusCode: 200, body: { status: "ok", message: "Started", tasks, task_file: "t.md", session: {} } }, { "Read command": startRead });
+    expect(expectTelegramHtml(started.text)).toMatch(/\n18\. A long task title number 18 y+… \(backend\)\n… and 62 more\n\n▶️ Ready to begin!/);
+    // A huge text from the orchestrator is cut, escaped.
+    const helpRead = runCode(T2O, "Read command", update("/help"));
+    const huge = runCode(T2O, "Format answer", { statusCode: 200, body: { status: "ok", message: "<i>".repeat(3000), session: {} } }, { "Read command": helpRead });
+    expect(expectTelegramHtml(huge.text)).toMatch(/^ℹ️ Orchestrator\n\n(<i>){600,}<?…$/);
+  });
+
+  it("daily startup: started, already under way, no file for today, and no orchestrator", async () => {
+    const DS = "daily-startup.json";
+    const say = (json: Record<string, unknown>) => expectTelegramHtml(runCode(DS, "Say how it went", json).text);
+    const call = () => h.request("POST", "/webhook/start", { body: "{}", headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret } });
+    const other = await startHarness({ todayFile: false });
+    try {
+      const none = await other.request("POST", "/webhook/start", { body: "{}", headers: { "content-type": "application/json", "X-Webhook-Secret": other.secret } });
+      expect(none.status).toBe(404);
+      expect(say({ statusCode: 404, body: none.json })).toMatch(/^📭 The day did not start\n\nNo task file for today[\s\S]*Write today's task file, then send \/start\./);
+    } finally {
+      await other.close();
+    }
+    const busy = await call();
+    expect(busy.status).toBe(409);
+    expect(say({ statusCode: 409, body: busy.json })).toMatch(/^⚠️ The day did not start\n\nA session is active/);
+    expect(say({ error: { message: "connect ECONNREFUSED 127.0.0.1:5000" } })).toMatch(/^❌ The day did not start[\s\S]*did not answer \(3 tries\): connect ECONNREFUSED/);
+    const fresh = await startHarness();
+    try {
+      const ok = await fresh.request("POST", "/webhook/start", { body: "{}", headers: { "content-type": "application/json", "X-Webhook-Secret": fresh.secret } });
+      expect(say({ statusCode: 200, body: ok.json })).toMatch(/^🌅 Good morning! The day has started\.\n\n📋 3 tasks from [\s\S]*tasks\.md:\n1\. Task number 1 \(backend\)/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("notifications: an emoji for every event, details, and what to send next, all escaped", () => {
+    const O2T = "orchestrator-to-telegram.json";
+    const events = ["session_started", "approval_needed", "task_started", "task_progress", "task_continued", "task_completed", "task_failed", "task_interrupted", "task_skipped", "session_paused", "session_resumed", "session_completed"];
+    const firsts = new Set<string>();
+    for (const event of events) {
+      const body = {
+        id: "20251120-093015-7",
+        event,
+        type: event === "task_failed" ? "error" : "info",
+        message: `Task 1/3: Create <baptisms> & migration — ${event}`,
+        session_id: "20251120-093015",
+        task: { number: 1, total: 3, id: 1, title: "Create <baptisms> & migration", type: "database", status: "completed", error: event === "task_failed" ? "exit 1: <oops>" : null, duration_s: 31.2, cost_usd: 0.04 },
+        progress: { done: 1, total: 3, percent: 33 },
+        timestamp: "2025-11-20T09:32:45.000Z",
+      };
+      const out = runCode(O2T, "Format notification", { headers: { "x-webhook-secret": "s" }, body });
+      expect(out).toMatchObject({ id: "20251120-093015-7", event });
+      const visible = expectTelegramHtml(out.text);
+      firsts.add([...visible][0] as string);
+      expect(visible).toContain(`Task 1/3: Create <baptisms> & migration — ${event}`);
+      expect(visible).toMatch(/📊 Progress: 1\/3 \(33%\)/);
+      if (event === "task_failed") expect(visible).toMatch(/❗ exit 1: <oops>[\s\S]*⏱ 31 s  💰 \$0\.04[\s\S]*\/retry/);
+      if (event === "approval_needed") expect(visible).toMatch(/\/approve to run it/);
+    }
+    expect(firsts.size).toBe(events.length);
+    // The orchestrator's own "Progress:" in the message is not repeated; unknown events fall back on the type.
+    const done = runCode(O2T, "Format notification", { body: { event: "task_completed", type: "success", message: "Task 1/3: X complete. Progress: 1/3 (33%)", task: { title: "X" }, progress: { done: 1, total: 3, percent: 33 } } });
+    expect(expectTelegramHtml(done.text).match(/Progress/g)).toHaveLength(1);
+    expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: { event: "new_thing", type: "warning", message: "Hm" } }).text)).toBe("⚠️ Hm");
+    expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: {} }).text)).toBe("🔔 Notification");
+    expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: { event: "task_failed", message: "x".repeat(10_000) } }).text).length).toBeLessThanOrEqual(4096);
+  });
+});
