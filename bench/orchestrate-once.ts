@@ -39,13 +39,8 @@ export async function orchestrate(count: number, env: NodeJS.ProcessEnv): Promis
     const config: Config = { ...base, orchestrator: { ...base.orchestrator, approval_mode: "auto", checkpoint_after: [] } };
     const app = await openApp(config, { env, console: null });
     const started = performance.now();
-    const done = new Promise<void>((resolve) => {
-      app.orchestrator.subscribe((c) => {
-        if (c.state.status !== "running") resolve();
-      });
-    });
     await app.orchestrator.dispatch({ type: "start", task_file: path.join(dir, "bench.md"), tasks: benchTasks(count), session_id: "bench" });
-    await done;
+    await app.orchestrator.waitFor((s) => s.status !== "running");
     const ms = performance.now() - started;
     const status = app.orchestrator.state.status;
     await app.close();

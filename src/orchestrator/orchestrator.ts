@@ -87,6 +87,29 @@ export class Orchestrator {
     return this.#queue.push(() => this.#apply(command, false));
   }
 
+  /**
+   * Resolves with the state once `pred` holds, checked now and after every transition. With
+   * `timeoutMs`, rejects after that long, naming the status it was stuck in.
+   */
+  waitFor(pred: (state: SessionState) => boolean, timeoutMs?: number): Promise<SessionState> {
+    return new Promise((resolve, reject) => {
+      if (pred(this.#state)) return resolve(this.#state);
+      const timer =
+        timeoutMs === undefined
+          ? null
+          : setTimeout(() => {
+              off();
+              reject(new Error(`the state did not reach the expected condition within ${timeoutMs} ms (status ${this.#state.status})`));
+            }, timeoutMs);
+      const off = this.subscribe((c) => {
+        if (!pred(c.state)) return;
+        if (timer) clearTimeout(timer);
+        off();
+        resolve(c.state);
+      });
+    });
+  }
+
   /** The notifier delivered these outbox entries; they are dropped from the state. */
   acknowledgeNotifications(ids: string[]): Promise<Reply> {
     return this.#dispatchReport({ type: "notifications_delivered", ids });

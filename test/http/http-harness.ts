@@ -63,15 +63,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
 
   /** Resolves once the session state satisfies `pred`. */
   function until(pred: (s: SessionState) => boolean): Promise<SessionState> {
-    return new Promise((resolve) => {
-      if (pred(orchestrator.state)) return resolve(orchestrator.state);
-      const off = orchestrator.subscribe((c) => {
-        if (pred(c.state)) {
-          off();
-          resolve(c.state);
-        }
-      });
-    });
+    return orchestrator.waitFor(pred);
   }
 
   async function accessLines(): Promise<Record<string, unknown>[]> {

@@ -85,19 +85,7 @@ export function fastNotifier(over: Partial<N8nNotifierOptions> & Pick<N8nNotifie
 
 /** Resolves once the state satisfies pred (checked now and after every transition); rejects after ms. */
 export function until(o: Orchestrator, pred: (s: SessionState) => boolean, ms = 5000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (pred(o.state)) return resolve(o.state);
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`state condition not met within ${ms} ms (status ${o.state.status}, outbox ${o.state.outbox.length})`));
-    }, ms);
-    const off = o.subscribe((c) => {
-      if (!pred(c.state)) return;
-      clearTimeout(timer);
-      off();
-      resolve(c.state);
-    });
-  });
+  return o.waitFor(pred, ms);
 }
 
 /** The payloads of requests n8n answered with a 2xx: what it took. */

@@ -44,15 +44,7 @@ async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial
 
 /** Resolves once the state satisfies `pred` (checked after every transition). */
 function until(o: Orchestrator, pred: (s: SessionState) => boolean): Promise<SessionState> {
-  return new Promise((resolve) => {
-    if (pred(o.state)) return resolve(o.state);
-    const off = o.subscribe((c) => {
-      if (pred(c.state)) {
-        off();
-        resolve(c.state);
-      }
-    });
-  });
+  return o.waitFor(pred);
 }
 
 const start = (n = 3) => ({ type: "start" as const, task_file: "/x/tasks.md", tasks: Array.from({ length: n }, (_, i) => def(i + 1)), session_id: "S1" });
@@ -169,6 +161,12 @@ describe("Orchestrator", () => {
     expect(runner.calls).toHaveLength(2);
     expect(runner.calls[1]).toMatchObject({ resumeSessionId: "claude-3", prompt: CONTINUE_PROMPT });
     expect(final.tasks[0]).toMatchObject({ status: "completed", continuations: 1, attempts: 1 });
+  });
+
+  it("waitFor rejects after its timeout, naming the status it was stuck in", async () => {
+    const { orchestrator } = await open();
+    await orchestrator.dispatch(start(1));
+    await expect(orchestrator.waitFor((s) => s.status === "completed", 20)).rejects.toThrow(/within 20 ms \(status waiting_approval\)/);
   });
 
   it("skip while running aborts the run", async () => {

@@ -19,16 +19,7 @@ import { processEnv, realProject, resultLines, taskMd, type RealProject } from "
 
 /** Resolves with the state once the session is in `status` (now or later); rejects after `ms`. */
 function until(o: Orchestrator, status: SessionStatus, ms = 60_000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (o.state.status === status) return resolve(o.state);
-    const timer = setTimeout(() => (off(), reject(new Error(`session never reached ${status} (it is ${o.state.status})`))), ms);
-    const off = o.subscribe((c) => {
-      if (c.state.status !== status) return;
-      clearTimeout(timer);
-      off();
-      resolve(c.state);
-    });
-  });
+  return o.waitFor((s) => s.status === status, ms);
 }
 
 const count = (text: string, part: string) => text.split(part).length - 1;

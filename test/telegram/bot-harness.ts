@@ -79,15 +79,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}) {
 
   /** Resolves once the session state satisfies `pred`. */
   function until(pred: (s: SessionState) => boolean): Promise<SessionState> {
-    return new Promise((resolve) => {
-      if (pred(orchestrator.state)) return resolve(orchestrator.state);
-      const off = orchestrator.subscribe((c) => {
-        if (pred(c.state)) {
-          off();
-          resolve(c.state);
-        }
-      });
-    });
+    return orchestrator.waitFor(pred);
   }
 
   /** Stops this bot and starts a new one on the same conversation file (a process restart). */

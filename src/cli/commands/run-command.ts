@@ -3,7 +3,6 @@ import { createInterface } from "node:readline/promises";
 import { openApp, type App } from "../../app/open-app.js";
 import { systemClock } from "../../core/clock.js";
 import { taskHeadline } from "../../core/describe.js";
-import type { SessionState } from "../../core/state.js";
 import { sessionIdFor } from "../../core/session-id.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { formatStatus } from "../../render/format-status.js";
@@ -72,7 +71,7 @@ async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnTyp
 async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo): Promise<number> {
   const log = app.logger.child({ module: "run" });
   for (;;) {
-    const s = await nextStop(o);
+    const s = await o.waitFor((state) => state.status !== "running");
     const headline = s.tasks.length > 0 ? taskHeadline(s, s.current_task_index) : "";
     if (s.status === "completed") return EXIT.ok;
     if (s.status === "paused") {
@@ -108,19 +107,6 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo): Promis
     }
     if (s.status === "idle") return EXIT.ok;
   }
-}
-
-/** Resolves with the state as soon as it is not running (now, or after the running task ends). */
-function nextStop(o: Orchestrator): Promise<SessionState> {
-  return new Promise((resolve) => {
-    if (o.state.status !== "running") return resolve(o.state);
-    const off = o.subscribe((c) => {
-      if (c.state.status !== "running") {
-        off();
-        resolve(c.state);
-      }
-    });
-  });
 }
 
 /** Asks on the terminal; null when there is no terminal to ask (CI, cron, a pipe). */
