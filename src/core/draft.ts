@@ -1,0 +1,146 @@
+/**
+ * The building blocks of a transition: the copy-on-write Draft, and the session steps every
+ * command and report is made of (move to a task, wait for approval, pause, start, skip).
+ * Pure, like the machine that uses them.
+ */
+import type { ApprovalPolicy } from "../config/config.js";
+import type { Effect, Notification } from "./effects.js";
+import type { SessionState, TaskRecord } from "./state.js";
+import { buildPayload } from "./notification-payload.js";
+import { approvalGate } from "./approval.js";
+import { progressOf, taskHeadline } from "./describe.js";
+
+/** What the machine needs besides the state and the event: the time and the approval policy. */
+export interface MachineContext {
+  /** ISO timestamp of this transition (from the injected clock). */
+  now: string;
+  policy: ApprovalPolicy;
+  /** Keep notifications in state.outbox for delivery to n8n (default false: n8n is off). */
+  outbox?: boolean;
+  /** Automatic continuations of a run that hit the turn limit (claude.max_continuations; default 0). */
+  maxContinuations?: number;
+}
+
+/** Oldest notifications are dropped past this many undelivered ones, so a long-dead n8n cannot grow the state without bound. */
+export const OUTBOX_LIMIT = 500;
+
+/** The answer to the one who sent the event. Refusals have ok: false and say what to do instead. */
+export interface Reply {
+  ok: boolean;
+  message: string;
+}
+
+export interface Transition {
+  /** The next state; the same object as the input when nothing changed (so nothing is written). */
+  state: SessionState;
+  effects: Effect[];
+  reply: Reply;
+}
+
+/**
+ * A transition under construction: a copy-on-write copy of the state plus the effects so far.
+ * The session object and the task list are copied at once; a task is cloned the first time it is
+ * written (task()), so a transition costs the same whether the session has 3 tasks or 300.
+ */
+export class Draft {
+  readonly effects: Effect[] = [];
+  readonly s: SessionState;
+  readonly #owned = new Set<number>();
+  constructor(state: SessionState, readonly ctx: MachineContext) {
+    // State files written before the outbox existed have neither field.
+    this.s = { ...state, tasks: state.tasks.slice(), outbox: (state.outbox ?? []).slice(), notify_seq: state.notify_seq ?? 0 };
+    this.s.last_activity = ctx.now;
+  }
+  /** The task at `index`, safe to change (a private clone). */
+  task(index: number): TaskRecord {
+    if (!this.#owned.has(index)) {
+      this.s.tasks[index] = structuredClone(this.s.tasks[index] as TaskRecord);
+      this.#owned.add(index);
+    }
+    return this.s.tasks[index] as TaskRecord;
+  }
+  notify(event: Notification["event"], level: Notification["level"], message: string, task_index: number | null): void {
+    this.effects.push({ type: "notify", notification: { event, level, message, task_index } });
+    if (this.ctx.outbox && event !== "task_progress") {
+      this.s.outbox.push(buildPayload(this.s, { event, level, message, task_index }, this.ctx.now));
+      if (this.s.outbox.length > OUTBOX_LIMIT) this.s.outbox.splice(0, this.s.outbox.length - OUTBOX_LIMIT);
+    }
+  }
+  done(message: string, ok = true): Transition {
+    return { state: this.s, effects: this.effects, reply: { ok, message } };
+  }
+}
+
+/**
+ * Moves the session to the task at `index`: completes the session past the last task, pauses when
+ * a pause was asked for, waits when the approval gate says so, else starts the task.
+ * Returns a line saying what happens next.
+ */
+export function moveTo(d: Draft, index: number, previous: TaskRecord | null): string {
+  const s = d.s;
+  s.current_task_index = Math.min(index, s.tasks.length);
+  if (index >= s.tasks.length) {
+    Object.assign(s, { status: "completed", completed_at: d.ctx.now, pause_requested: false, waiting_reason: null });
+    s.current_task_index = s.tasks.length - 1;
+    const { text } = progressOf(s);
+    d.notify("session_completed", "success", `Session ${s.session_id} complete: ${text} tasks done.`, null);
+    return `Session complete: ${text} tasks done.`;
+  }
+  if (s.pause_requested) {
+    pauseAt(d);
+    return `Paused before ${taskHeadline(s, index)}. Send /resume to continue.`;
+  }
+  const task = s.tasks[index] as TaskRecord;
+  const reason = approvalGate(task, previous, d.ctx.policy);
+  if (reason) {
+    waitFor(d, index, reason);
+    return `Next: ${taskHeadline(s, index)}${task.type ? ` (${task.type})` : ""} waits for approval: ${reason}. Send /approve to run it, /skip to skip it, /pause to pause.`;
+  }
+  startTask(d, index, null);
+  return `Executing ${taskHeadline(s, index)}.`;
+}
+
+export function waitFor(d: Draft, index: number, reason: string): void {
+  Object.assign(d.s, { status: "waiting_approval", current_task_index: index, waiting_reason: reason });
+  d.notify("approval_needed", "info", `${taskHeadline(d.s, index)} waits for approval: ${reason}.`, index);
+}
+
+export function pauseAt(d: Draft): void {
+  Object.assign(d.s, { status: "paused", paused_at: d.ctx.now, pause_requested: false, waiting_reason: null });
+  d.notify("session_paused", "warning", `Paused at ${taskHeadline(d.s, d.s.current_task_index)}. Completed: ${progressOf(d.s).text}.`, d.s.current_task_index);
+}
+
+export function startTask(d: Draft, index: number, feedback: string | null): void {
+  const s = d.s;
+  const task = d.task(index);
+  // Retry with feedback continues the Claude session that failed, when there is one to continue.
+  const resume = feedback && task.claude_session_id ? task.claude_session_id : null;
+  Object.assign(task, {
+    status: "running",
+    attempts: task.attempts + 1,
+    started_at: d.ctx.now,
+    completed_at: null,
+    duration_s: null,
+    result: null,
+    error: null,
+    feedback,
+    skip_requested: false,
+    continuations: 0,
+    pid: null,
+    pgid: null,
+  });
+  Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
+  d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0 });
+  d.notify("task_started", "info", `Executing ${taskHeadline(s, index)}${task.type ? ` (${task.type})` : ""}`, index);
+}
+
+export function markSkipped(d: Draft, index: number): void {
+  const task = d.task(index);
+  Object.assign(task, { status: "skipped", result: "skipped", completed_at: d.ctx.now, skip_requested: false, pid: null, pgid: null });
+  d.notify("task_skipped", "info", `Skipped ${taskHeadline(d.s, index)}.`, index);
+}
+
+/** The task before `index` as it ended, for checkpoint_after (a skipped one is no checkpoint). */
+export function previousOf(s: SessionState, index: number): TaskRecord | null {
+  return index > 0 ? (s.tasks[index - 1] as TaskRecord) : null;
+}
