@@ -10,7 +10,9 @@ import { buildPrompt } from "../src/core/build-prompt.js";
 import { createTaskRecord } from "../src/core/state.js";
 import { benchTasks, FAKE_CLAUDE, orchestrate } from "./orchestrate-once.js";
 import { measureStatusRps } from "./http-status-rps.js";
+import { measureOverhead, type OverheadFigure } from "./orchestration-overhead.js";
 import { measureTelegramRoundTrip } from "./telegram-round-trip.js";
+import { measureTelegramWaits } from "./telegram-waits.js";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const FLOOD_MB = Number(process.env.BENCH_FLOOD_MB ?? 200);
@@ -43,6 +45,21 @@ for (let round = 0; round < ROUNDS; round++) {
 const best = (xs: number[]) => Math.min(...xs);
 const ratio = best(orchestrated) / best(baseline);
 
+// Per-task overhead, small file against large: about the same number of tasks each (100 sessions of 10, one of 1,000).
+const SMALL = 10;
+const LARGE = Number(process.env.BENCH_LARGE_TASKS ?? 1000);
+const bestOf = (figures: OverheadFigure[]) => figures.reduce((a, b) => (b.perTaskMs < a.perTaskMs ? b : a));
+const smallRuns: OverheadFigure[] = [];
+const largeRuns: OverheadFigure[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  smallRuns.push(await measureOverhead(SMALL, Math.max(1, Math.round(LARGE / SMALL))));
+  largeRuns.push(await measureOverhead(LARGE, 1));
+  console.error(`round ${round + 1}: per-task overhead ${smallRuns.at(-1)?.perTaskMs.toFixed(2)} ms (${SMALL} tasks), ${largeRuns.at(-1)?.perTaskMs.toFixed(2)} ms (${LARGE} tasks)`);
+}
+const small = bestOf(smallRuns);
+const large = bestOf(largeRuns);
+const growth = large.perTaskMs / small.perTaskMs;
+
 const quiet = await childRun(1, "success");
 const flood = await childRun(1, "flood");
 console.error(`peak RSS: one quiet task ${quiet.maxRssMb.toFixed(0)} MB, one ${FLOOD_MB} MB task ${flood.maxRssMb.toFixed(0)} MB`);
@@ -51,6 +68,10 @@ const rps = await measureStatusRps({ seconds: 3, connections: 8 });
 console.error(`HTTP: bare ${rps.bareRps.toFixed(0)} req/s, /webhook/status ${rps.statusRps.toFixed(0)} req/s`);
 const tg = await measureTelegramRoundTrip({ samples: 200 });
 console.error(`Telegram round trip: median ${tg.medianMs.toFixed(1)} ms, p99 ${tg.p99Ms.toFixed(1)} ms`);
+const waits = await measureTelegramWaits({ samples: 100 });
+console.error(
+  `Telegram waits: /approve -> spawn p50 ${waits.approveToSpawn.p50Ms} ms, p99 ${waits.approveToSpawn.p99Ms} ms; result -> message p50 ${waits.resultToMessage.p50Ms} ms, p99 ${waits.resultToMessage.p99Ms} ms`,
+);
 
 const pass = (ok: boolean) => (ok ? "met" : "**missed**");
 const report = `# Benchmarks
@@ -69,6 +90,26 @@ against the same fake started ${TASKS} times in a plain loop with the same argum
 | plain loop (baseline) | ${best(baseline).toFixed(0)} ms |
 | orchestrator | ${best(orchestrated).toFixed(0)} ms |
 | **ratio** | **${ratio.toFixed(3)}** (goal < 1.10: ${pass(ratio < 1.1)}) |
+
+## Per-task overhead: ${LARGE} tasks against ${SMALL}
+
+Does a transition cost more when the task file is longer? Sessions run to completion through the
+real app wiring (lock, durable state file, file logger) with an instant in-process runner
+(\`ScriptedRunner\`: no process, each run succeeds at once), so all the time is orchestration:
+transitions, state saves, log lines. **Per-task overhead** = wall time from the start command to the
+completed session, divided by the number of tasks. The ${SMALL}-task file runs as ${small.sessions} sessions back
+to back, so both sizes count about as many tasks. Best of ${ROUNDS} rounds each.
+
+| task file | per-task overhead | state.json at the end |
+| --- | --- | --- |
+| ${SMALL} tasks | ${small.perTaskMs.toFixed(2)} ms | ${(small.stateBytes / 1024).toFixed(1)} KB |
+| ${LARGE} tasks | ${large.perTaskMs.toFixed(2)} ms | ${(large.stateBytes / 1024).toFixed(0)} KB |
+| **ratio** | **${growth.toFixed(2)}** (goal within 1.5: ${pass(growth <= 1.5)}) | |
+
+Each save writes the status fields of every task (about 0.75 KB a finished task: state.json is the
+complete record), never the tasks' text (written once per session to the definitions file); the
+JSON of tasks a transition did not change is reused, not re-serialized. What is left of the growth
+is writing and fsyncing those bytes.
 
 ## Peak memory while a task prints ${FLOOD_MB} MB
 
@@ -100,6 +141,18 @@ The real grammY bot (long polling) against the fake Bot API server on 127.0.0.1:
 | median | p99 |
 | --- | --- |
 | ${tg.medianMs.toFixed(1)} ms | ${tg.p99Ms.toFixed(1)} ms |
+
+## Waits a person feels on the phone
+
+The real bot against the fake Bot API, around the real app: durable state file, file logger and
+the real ClaudeRunner starting a real child (\`bench/stamping-claude.mjs\`, an instant fake claude
+that stamps its result line with the machine's monotonic clock). Approval mode manual; ${waits.samples} tasks, each
+approved with \`/approve\`, one after another.
+
+| wait | from | to | p50 | p99 | goal |
+| --- | --- | --- | --- | --- | --- |
+| approve | \`/approve\` update offered to the bot | the claude child spawned | ${waits.approveToSpawn.p50Ms.toFixed(1)} ms | ${waits.approveToSpawn.p99Ms.toFixed(1)} ms | p99 < 50 ms: ${pass(waits.approveToSpawn.p99Ms < 50)} |
+| completion | the child writes its result line | "Task N Complete!" at the Bot API | ${waits.resultToMessage.p50Ms.toFixed(1)} ms | ${waits.resultToMessage.p99Ms.toFixed(1)} ms | p99 < 250 ms: ${pass(waits.resultToMessage.p99Ms < 250)} |
 `;
 await writeFile(new URL("../BENCHMARKS.md", import.meta.url), report);
 console.log(report);

@@ -4,7 +4,8 @@ import { taskLabel } from "../core/describe.js";
 
 /**
  * The few lines `serve` prints at start: what is on, what is off and why, how to talk to it.
- * Never prints a secret: only where it is.
+ * Never prints a secret: only where it is. The service's problems (logs that cannot be written,
+ * a state that cannot be saved) come right after the first line, one "⚠️" line each.
  */
 export function describeServiceLines(o: {
   config: Config;
@@ -12,9 +13,12 @@ export function describeServiceLines(o: {
   secret: { file: string | null; created: boolean };
   telegram: boolean;
   state: SessionState;
+  /** Orchestrator.problems at start (default none). */
+  problems?: string[];
 }): string[] {
   const { config, url, secret, state } = o;
   const lines = [`Orchestrator serving at ${url}`];
+  for (const problem of o.problems ?? []) lines.push(`⚠️ degraded: ${problem}`);
   const where = state.status === "idle" ? "idle" : `${state.status}, ${taskLabel(state, state.current_task_index)} of ${state.task_file}`;
   lines.push(`state: ${config.paths.state_file} (${where})`);
   if (!config.webhooks.enabled) lines.push("HTTP API: off (webhooks.enabled is false)");

@@ -3,8 +3,11 @@ import path from "node:path";
 import type { Config } from "../config/config.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { createLogger, type Logger } from "../logging/create-logger.js";
+import { LogHealth, logProblemText } from "../logging/log-health.js";
+import { LOG_PROBE_MS, probeLogsDir } from "../logging/probe-logs-dir.js";
 import { Orchestrator } from "../orchestrator/orchestrator.js";
 import { ClaudeRunner } from "../runner/claude-runner.js";
+import { stateMarkerFor } from "../runner/kill-run-leftovers.js";
 import type { Runner } from "../runner/runner.js";
 import { readBootId } from "../store/boot-id.js";
 import { acquireLock } from "../store/lock-file.js";
@@ -20,6 +23,11 @@ export interface OpenAppOptions {
   runner?: Runner;
   /** Keep undelivered n8n notifications in the state (when a notifier is configured). */
   outbox?: boolean;
+  /**
+   * Where "logs are not being written: …" (and "… written again") is said, once each time it
+   * changes (default process.stderr: the log itself may be what fails); null for nowhere.
+   */
+  problemStream?: NodeJS.WritableStream | null;
 }
 
 export interface App {
@@ -27,6 +35,8 @@ export interface App {
   clock: Clock;
   logger: Logger;
   orchestrator: Orchestrator;
+  /** Whether the logs under paths.logs_dir are being written. */
+  logHealth: LogHealth;
   /** Ends a running task (marked interrupted), saves, releases the lock, closes the log. */
   close(): Promise<void>;
 }
@@ -40,13 +50,32 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
   const secretValues = [config.webhooks.secret, config.telegram.bot_token, config.webhooks.n8n_notify_url].filter(
     (v): v is string => typeof v === "string" && v.length > 0,
   );
-  const { logger, close: closeLog } = createLogger({
+  const logHealth = new LogHealth();
+  const problemStream = opts.problemStream === undefined ? process.stderr : opts.problemStream;
+  const unwatchLogs = logHealth.subscribe((problem) => {
+    problemStream?.write(`orchestrator: ${problem ? logProblemText(problem) : "logs are being written again"}\n`);
+  });
+  const { logger, close: closeLogFile } = createLogger({
     level: config.logging.level,
     logsDir: config.paths.logs_dir,
     clock,
     console: opts.console,
     secrets: secretValues,
+    health: logHealth,
   });
+  // A log problem that stands is re-checked now and then, so an idle service notices that logs
+  // can be written again (nothing else would write a line to find out): when a new file can be
+  // written in logs_dir, a task log's failure is over, and a line tells the daily log to try again.
+  const probe = setInterval(() => {
+    if (logHealth.problem === null || probeLogsDir(config.paths.logs_dir) !== null) return;
+    logHealth.ok("task_output");
+    logger.info({ module: "logs" }, `${config.paths.logs_dir} can be written again`);
+  }, LOG_PROBE_MS).unref();
+  const closeLog = () => {
+    clearInterval(probe);
+    unwatchLogs();
+    closeLogFile();
+  };
   // A state file in a folder that does not exist yet (--state runs/today.json) gets its folder.
   await mkdir(path.dirname(config.paths.state_file), { recursive: true });
   const lock = await acquireLock(config.paths.state_file).catch((error: unknown) => {
@@ -62,7 +91,10 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
         .filter(([, v]) => v !== undefined && secretValues.includes(v))
         .map(([k]) => k),
     ];
-    const runner = opts.runner ?? new ClaudeRunner(config.claude, { env: opts.env, dropEnv });
+    // Every run carries the state file's mark, so a restart finds what a crash left running even
+    // when the run's own marker never reached the state file.
+    const stateMarker = stateMarkerFor(config.paths.state_file);
+    const runner = opts.runner ?? new ClaudeRunner(config.claude, { env: opts.env, dropEnv, stateMarker });
     const orchestrator = await Orchestrator.open({
       store,
       runner,
@@ -73,6 +105,9 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       bootId: await readBootId(),
       outbox: opts.outbox ?? false,
       maxContinuations: config.claude.max_continuations,
+      orphanGraceMs: config.claude.kill_grace * 1000,
+      stateMarker,
+      logHealth,
     });
     let closed: Promise<void> | null = null;
     return {
@@ -80,6 +115,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       clock,
       logger,
       orchestrator,
+      logHealth,
       close: () =>
         (closed ??= (async () => {
           await orchestrator.shutdown();

@@ -9,6 +9,8 @@ import { N8nNotifier } from "../notify/n8n-notifier.js";
 import type { TelegramBot } from "../telegram/create-telegram-bot.js";
 import { openApp, type App, type OpenAppOptions } from "./open-app.js";
 import { describeServiceLines } from "./describe-service.js";
+import { settleWithin } from "../util/settle-within.js";
+import { startBotWithRetries } from "./start-bot-with-retries.js";
 import { ensureWebhookSecret } from "./webhook-secret.js";
 
 export interface Service {
@@ -19,21 +21,8 @@ export interface Service {
   banner: string[];
   /** Stops taking commands, ends a running task (interrupted), stops the bot, closes the server. */
   stop(): Promise<void>;
-}
-
-/**
- * Starts the bot without holding up the service: when Telegram cannot be reached at boot
- * (network down, wrong TELEGRAM_API_ROOT) the HTTP API still serves, and the bot tries again
- * with a growing pause (5 s doubling to 5 min) until it is up or stopped.
- */
-function startBotWithRetries(bot: TelegramBot, log: App["logger"], stopping: () => boolean, delayMs = 5000): void {
-  bot.start().catch((error: unknown) => {
-    if (stopping()) return;
-    log.error({ err: error, retry_in_s: delayMs / 1000 }, "the Telegram bot could not start; retrying");
-    setTimeout(() => {
-      if (!stopping()) startBotWithRetries(bot, log, stopping, Math.min(delayMs * 2, 300_000));
-    }, delayMs).unref();
-  });
+  /** The steps of stop() under way (empty before stop and once it is done): what a stuck stop waits for. */
+  pendingStop(): string[];
 }
 
 export async function readVersion(): Promise<string> {
@@ -57,6 +46,18 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
   let notifier: N8nNotifier | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
   let stopping: Promise<void> | null = null;
+  // Aborted by stop(): ends the bot's start-up tries, mid-attempt or mid-pause.
+  const botStart = new AbortController();
+  let botStarting: Promise<boolean> = Promise.resolve(false);
+  const pending = new Set<string>();
+  const step = async <T>(name: string, work: () => Promise<T> | undefined): Promise<T | undefined> => {
+    pending.add(name);
+    try {
+      return await work();
+    } finally {
+      pending.delete(name);
+    }
+  };
   try {
     const token = config.telegram.bot_token;
     if (token && config.telegram.inbound === "bot") {
@@ -93,7 +94,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
       notifier = new N8nNotifier({ url: notifyUrl, secret: secret.secret, orchestrator: app.orchestrator, logger: app.logger });
       notifier.start();
     }
-    if (bot) startBotWithRetries(bot, log, () => stopping !== null);
+    if (bot) botStarting = startBotWithRetries(bot, log, botStart.signal);
   } catch (error) {
     await bot?.stop().catch(() => undefined);
     await notifier?.stop().catch(() => undefined);
@@ -102,26 +103,29 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
     throw error;
   }
   const url = server?.url ?? "(HTTP API disabled)";
-  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state });
+  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state, problems: app.orchestrator.problems });
   for (const line of banner) log.info(line);
   return {
     app,
     control,
     url,
     banner,
+    pendingStop: () => [...pending],
     stop: () =>
       (stopping ??= (async () => {
         log.info("stopping: no new commands; a running task is ended and marked interrupted");
+        botStart.abort();
         // The orchestrator refuses commands from here on; the bot stays up a moment longer so the
         // "interrupted" notice reaches the phone.
-        await app.orchestrator.shutdown();
+        await step("ending the running task (orchestrator shutdown)", () => app.orchestrator.shutdown());
         // One short chance to deliver what shutdown produced; the rest waits in the outbox.
-        await Promise.race([notifier?.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-        // bot.stop() lets its queued messages go out first (5 s at most).
-        await bot?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the Telegram bot failed"));
-        await notifier?.stop();
-        await server?.close();
-        await app.close();
+        await step("n8n notifier: last delivery (2 s at most)", () => (notifier ? settleWithin(notifier.idle(), 2000) : undefined));
+        // bot.stop() gives queued messages 5 s at most, then cancels every Telegram request.
+        await step("Telegram bot: last messages, then cancelling its requests", () => bot?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the Telegram bot failed")));
+        await step("Telegram bot: start-up tries", () => settleWithin(botStarting, 2000));
+        await step("n8n notifier: stopping", () => notifier?.stop());
+        await step("HTTP server: closing", () => server?.close());
+        await step("state store: closing", () => app.close());
       })()),
   };
 }

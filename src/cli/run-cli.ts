@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/config.js";
-import { AlreadyRunningError, ConfigError, OrchestratorError, TaskFileError } from "../core/errors.js";
+import { AlreadyRunningError, ConfigError, ListenError, OrchestratorError, StatePathError, TaskFileError } from "../core/errors.js";
 import { type CliIo, EXIT, println, processIo } from "./cli-io.js";
 import { parseCliArgs, type CliArgs } from "./parse-cli-args.js";
 import { runCommand } from "./commands/run-command.js";
@@ -34,9 +34,10 @@ Options (before or after the command):
   --logs <dir>      logs folder (overrides paths.logs_dir)
   -h, --help        help;  -v, --version  version
 
-Exit codes: 0 done, 1 a task failed (or the service refused the command), 2 bad input,
+Exit codes: 0 done, 1 a task failed (or a command was refused or could not be saved),
+            2 bad input (also a state path that is a folder, a port in use),
             3 waiting for approval or paused, 4 another orchestrator holds the state file,
-            5 no service reachable, 130 interrupted.
+            5 no service reachable, 130 interrupted (Ctrl-C, SIGTERM).
 Environment: CLAUDE_CLI_PATH overrides claude.command; see README.md for the rest.`;
 
 export interface CommandContext {
@@ -106,7 +107,9 @@ function reportError(error: unknown, io: CliIo): number {
     println(io.stderr, `orchestrator: ${error.message}`);
     return EXIT.alreadyRunning;
   }
-  if (error instanceof TaskFileError || error instanceof ConfigError) {
+  // Settings this machine cannot honour (a state path that is a folder, a port in use) are bad
+  // input too: the message names the setting to change.
+  if (error instanceof TaskFileError || error instanceof ConfigError || error instanceof StatePathError || error instanceof ListenError) {
     println(io.stderr, `orchestrator: ${error.message}`);
     return EXIT.badInput;
   }

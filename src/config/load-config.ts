@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { readRegularFile } from "../fs/read-regular-file.js";
 import path from "node:path";
 
 import { ConfigError } from "../core/errors.js";
@@ -132,9 +133,13 @@ async function fileKind(file: string): Promise<"file" | "other" | "missing"> {
   }
 }
 
+/**
+ * Config and .env files are small: read at most 1 MiB within 5 s, and only a regular file (a
+ * FIFO swapped in after the check above would otherwise block the start for good).
+ */
 async function readText(file: string): Promise<string> {
   try {
-    return await readFile(file, "utf8");
+    return (await readRegularFile(file, { maxBytes: 1024 * 1024, timeoutMs: 5000 })).bytes.toString("utf8");
   } catch (error) {
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, null, { cause: error });
   }

@@ -35,6 +35,8 @@ export interface StatusData {
   cost_usd: number;
   /** The commands that make sense now, e.g. ["/approve", "/skip", "/pause"]. */
   commands: string[];
+  /** What is wrong with the service right now ("logs are not being written: EROFS …"); empty when all is well. */
+  problems: string[];
 }
 
 export interface ControlResult {

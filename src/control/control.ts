@@ -50,11 +50,18 @@ export class Control {
   status(): ControlResult {
     const { orchestrator, clock } = this.options;
     const now = clock.now();
-    return { ok: true, code: "ok", message: formatStatus(orchestrator.state, now), data: { ...statusData(orchestrator.state, now) } };
+    const problems = orchestrator.problems;
+    return { ok: true, code: "ok", message: formatStatus(orchestrator.state, now, problems), data: { ...statusData(orchestrator.state, now, problems) } };
+  }
+
+  /** For GET /health: healthy, or the problems that make it degraded ("cannot save the state: …"). */
+  health(): { ok: boolean; problems: string[] } {
+    const problems = this.options.orchestrator.problems;
+    return { ok: problems.length === 0, problems };
   }
 
   async #execute(request: ControlRequest): Promise<ControlResult> {
-    const { orchestrator, config, clock } = this.options;
+    const { config, clock } = this.options;
     switch (request.command) {
       case "status":
         return this.status();
@@ -81,8 +88,11 @@ export class Control {
 
   async #dispatch(command: Parameters<Orchestrator["dispatch"]>[0], extra: Record<string, unknown> = {}): Promise<ControlResult> {
     const { orchestrator, clock } = this.options;
-    const reply = await orchestrator.dispatch(command);
-    const code = reply.ok ? "ok" : /shutting down|Could not save/.test(reply.message) ? "unavailable" : "refused";
-    return { ok: reply.ok, code, message: reply.message, data: { ...extra, ...statusData(orchestrator.state, clock.now()) } };
+    // Refused because of the service (shutting down, the state cannot be saved, still recovering),
+    // not because of the session: 503, try again later.
+    const unavailable = orchestrator.unavailable;
+    const reply = unavailable ? { ok: false, message: unavailable } : await orchestrator.dispatch(command);
+    const code = reply.ok ? "ok" : unavailable || /shutting down|Could not save|still recovering/.test(reply.message) ? "unavailable" : "refused";
+    return { ok: reply.ok, code, message: reply.message, data: { ...extra, ...statusData(orchestrator.state, clock.now(), orchestrator.problems) } };
   }
 }

@@ -3,8 +3,8 @@ import type { SessionState } from "../core/state.js";
 import { commandsFor } from "../render/format-status.js";
 import type { StatusData } from "./control-types.js";
 
-/** The status as data, for the HTTP API, the bot and n8n. Pure. */
-export function statusData(state: SessionState, now: Date): StatusData {
+/** The status as data, for the HTTP API, the bot and n8n, with the service's current problems. Pure. */
+export function statusData(state: SessionState, now: Date, problems: string[] = []): StatusData {
   const p = progressOf(state);
   const count = (s: string) => state.tasks.filter((t) => t.status === s).length;
   const task = state.status === "idle" ? null : currentTask(state);
@@ -23,5 +23,6 @@ export function statusData(state: SessionState, now: Date): StatusData {
     runtime_s: state.started_at ? Math.max(0, Math.round((end - Date.parse(state.started_at)) / 1000)) : null,
     cost_usd: Number(state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0).toFixed(6)),
     commands: commandsFor(state),
+    problems: [...problems],
   };
 }

@@ -12,7 +12,9 @@ export type NotifyEvent =
   | "task_skipped"
   | "session_paused"
   | "session_resumed"
-  | "session_completed";
+  | "session_completed"
+  | "logs_failing"
+  | "logs_recovered";
 
 export type NotifyLevel = "success" | "error" | "info" | "warning";
 
@@ -41,6 +43,9 @@ export type Effect =
       continuation: number;
     }
   | { type: "cancel_task"; index: number; attempt: number }
-  /** A process group left over from before a restart: end it if it still runs. */
-  | { type: "kill_orphan"; pgid: number }
+  /**
+   * What a run left over from before a restart: end every process carrying its marker, and its
+   * process group (null: not known, or recorded on an earlier boot, when the number may be reused).
+   */
+  | { type: "kill_orphan"; index: number; pgid: number | null; run_marker: string | null }
   | { type: "notify"; notification: Notification };

@@ -45,3 +45,25 @@ export class AlreadyRunningError extends StateError {
     super(`already running (pid ${pid}): another orchestrator uses ${file}. Stop it, or pass --state <file> for a separate session.`, file);
   }
 }
+
+/**
+ * The state path names something that cannot be a state file: a directory, a FIFO, a socket.
+ * Bad input (exit 2): the fix is another --state / paths.state_file, and the message names one.
+ */
+export class StatePathError extends StateError {
+  override name = "StatePathError";
+  constructor(message: string, file: string, readonly kind: string, options?: { cause?: unknown }) {
+    super(message, file, options);
+  }
+}
+
+/**
+ * The HTTP server could not listen on host:port (`code`: EADDRINUSE, EACCES, EADDRNOTAVAIL...).
+ * A setting the machine cannot honour, so bad input (exit 2); the message names the setting.
+ */
+export class ListenError extends OrchestratorError {
+  override name = "ListenError";
+  constructor(message: string, readonly host: string, readonly port: number, readonly code: string | null, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -35,6 +35,15 @@ export interface RunOutcome {
   signal: string | null;
   /** Tool names Claude was refused in -p mode (result.permission_denials). */
   permission_denials: string[];
+  /**
+   * What became of the run's output log (RunRequest.logFile): `created` false when it could not
+   * be opened at all (nothing of this run is in it), `error` when it could not be opened or a
+   * write failed part-way ("the output log was cut short after 1.2 MB: ENOSPC: …"). Absent from
+   * a runner that writes no log (the scripted runner): the log is then taken as written.
+   */
+  output_log?: { created: boolean; error: string | null };
+  /** The end of stderr, when the output log could not keep it (`output_log.error` set); else null. */
+  stderr_tail?: string | null;
 }
 
 /** A progress event from the stream: one per assistant text or tool_use block. */

@@ -22,7 +22,17 @@ export interface TaskRecord extends TaskDefinition {
   result: "success" | "failed" | "skipped" | "interrupted" | null;
   summary: string | null;
   error: string | null;
+  /** The task's output log; null until something of a run was written there (never a path that was not written). */
   output_log: string | null;
+  /**
+   * Why the output log of the task's last run is missing or incomplete: it could not be opened
+   * ("could not open the output log: EROFS: read-only file system, open '…'") or a write failed
+   * part-way ("the output log was cut short after 1.2 MB: ENOSPC: no space left on device, write").
+   * null when the log holds the whole run (and in state files written before this field).
+   */
+  output_log_error?: string | null;
+  /** The end of the child's stderr (up to 4,000 characters), kept here when output_log_error says the log could not keep it; else null. */
+  stderr_tail?: string | null;
   claude_session_id: string | null;
   cost_usd: number | null;
   tokens: TokenUsage | null;
@@ -33,6 +43,13 @@ export interface TaskRecord extends TaskDefinition {
   pgid: number | null;
   /** Kernel boot id when the child was spawned: after a reboot the recorded pgid means nothing. */
   boot_id: string | null;
+  /**
+   * The run's ORCHESTRATOR_RUN_ID, which every process the run started inherits, also those that
+   * left its group (Claude Code's Bash tool uses setsid). A restart ends whatever still carries it;
+   * unique, so safe to use after a reboot too. Kept (with pid/pgid) on a task interrupted by a
+   * crash until that is done. null otherwise (absent in older state files).
+   */
+  run_marker: string | null;
   /** Text a person gave with `retry`, sent to Claude on the next attempt. */
   feedback: string | null;
   /** A skip was asked for while this task ran; it is cancelled and marked skipped. */
@@ -119,6 +136,8 @@ export function createTaskRecord(def: TaskDefinition): TaskRecord {
     summary: null,
     error: null,
     output_log: null,
+    output_log_error: null,
+    stderr_tail: null,
     claude_session_id: null,
     cost_usd: null,
     tokens: null,
@@ -127,6 +146,7 @@ export function createTaskRecord(def: TaskDefinition): TaskRecord {
     pid: null,
     pgid: null,
     boot_id: null,
+    run_marker: null,
     feedback: null,
     skip_requested: false,
     continuations: 0,

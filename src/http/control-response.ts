@@ -18,6 +18,7 @@ const STATUS_KEYS: Record<keyof StatusData, true> = {
   runtime_s: true,
   cost_usd: true,
   commands: true,
+  problems: true,
 };
 
 /**

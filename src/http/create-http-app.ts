@@ -46,9 +46,13 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
   // would share the proxy's address (and its failed-secret budget); that is the safe side.
   app.use(accessLog(opts.accessLogFile, opts.clock));
 
+  // 200 {"status":"ok"} when all is well; 503 {"status":"degraded","problems":[…]} while the state
+  // cannot be saved (commands are refused then) or the logs are not being written.
   app.get("/health", (_req, res) => {
     const uptime = Math.max(0, Math.floor((opts.clock.now().getTime() - startedAt) / 1000));
-    res.json({ status: "ok", version: opts.version, uptime });
+    const health = opts.control.health();
+    if (health.ok) res.json({ status: "ok", version: opts.version, uptime });
+    else res.status(503).json({ status: "degraded", problems: health.problems, version: opts.version, uptime });
   });
   app.all("/health", (req, res) => {
     res.set("Allow", "GET, HEAD");

@@ -28,9 +28,12 @@ export function describeBodyError(err: unknown, bodyLimit: string): { status: nu
       return { status: 413, error: "too_large", message: `The body is larger than ${bodyLimit}.` };
     case "entity.parse.failed":
       return { status: 400, error: "bad_request", message: `The body is not valid JSON: ${parseErrorMessage((err as Error).message, (err as { body?: unknown }).body)}.` };
-    case "encoding.unsupported":
+    case "encoding.unsupported": {
+      const encoding = String((err as { encoding?: unknown }).encoding ?? "?").slice(0, 40);
+      return { status: 415, error: "unsupported_media_type", message: `Compressed bodies are not accepted (Content-Encoding: ${encoding}). Send plain UTF-8 JSON without Content-Encoding.` };
+    }
     case "charset.unsupported":
-      return { status: 415, error: "unsupported_media_type", message: `${(err as Error).message}. Send UTF-8 JSON without Content-Encoding.` };
+      return { status: 415, error: "unsupported_media_type", message: `The body's ${(err as Error).message}. Send UTF-8 JSON (Content-Type: application/json; charset=utf-8).` };
     case "request.aborted":
     case "request.size.invalid":
       return { status: 400, error: "bad_request", message: "The body was cut short or its length did not match Content-Length." };

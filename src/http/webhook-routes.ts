@@ -80,11 +80,14 @@ export function webhookRoutes(opts: WebhookRoutesOptions): Router {
     sendError(res, 415, "unsupported_media_type", `The body must be JSON (Content-Type: application/json), not ${type.slice(0, 60)}.`);
   });
 
-  router.use(express.json({ limit: opts.bodyLimit, type: JSON_TYPES }));
+  // strict: false parses any JSON value, so a bare "hello" or 42 is told it must be an object (the
+  // check below) rather than "not valid JSON". inflate: false refuses a compressed body (415)
+  // before reading it: a gzip bomb is never inflated, and commands are tiny.
+  router.use(express.json({ limit: opts.bodyLimit, type: JSON_TYPES, strict: false, inflate: false }));
 
   router.use((req, res, next) => {
     if (req.body !== undefined && (typeof req.body !== "object" || req.body === null || Array.isArray(req.body))) {
-      return sendError(res, 400, "bad_request", 'The body must be a JSON object, e.g. {"command": "status"}.');
+      return sendError(res, 400, "bad_request", `The body must be a JSON object, e.g. {"command": "status"}, not ${jsonKind(req.body)}.`);
     }
     if (res.locals.auth === "ok") return next();
     const outcome = secret.check((req.body as Record<string, unknown> | undefined)?.secret);
@@ -98,6 +101,13 @@ export function webhookRoutes(opts: WebhookRoutesOptions): Router {
   });
 
   return router;
+}
+
+/** "a string", "an array", "null"... for the message (never the value: it may hold a secret). */
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "number" ? "a number" : typeof value === "boolean" ? "a boolean" : "a string";
 }
 
 async function runCommand(opts: WebhookRoutesOptions, req: Request, res: Response): Promise<void> {

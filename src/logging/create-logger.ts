@@ -1,6 +1,7 @@
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { Clock } from "../core/clock.js";
 import { DailyFileStream } from "./daily-file-stream.js";
+import type { LogHealth } from "./log-health.js";
 import { prettyLine } from "./pretty-line.js";
 
 export type { Logger };
@@ -16,6 +17,8 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Values that must never appear in a log line (bot token, webhook secret...). */
   secrets?: (string | null | undefined)[];
+  /** Told when the daily log file cannot be written, and when it can again (default: nobody). */
+  health?: LogHealth;
 }
 
 /**
@@ -36,7 +39,9 @@ export function createLogger(opts: LoggerOptions): { logger: Logger; close(): vo
     const pretty = opts.pretty ?? Boolean((out as NodeJS.WriteStream).isTTY);
     streams.push({ level: opts.level, stream: { write: (line: string) => void out.write(pretty ? prettyLine(scrub(line)) : scrub(line)) } });
   }
-  const file = opts.logsDir ? new DailyFileStream(opts.logsDir, opts.clock) : null;
+  const file = opts.logsDir ? new DailyFileStream(opts.logsDir, opts.clock, opts.health ?? null) : null;
+  // A read-only or missing logs folder is known now, for the start-up banner, not at the first line.
+  file?.probe();
   if (file) streams.push({ level: opts.level, stream: { write: (line: string) => file.write(scrub(line)) } });
   const logger = pino(
     { level: opts.level, base: { pid: process.pid }, timestamp: () => `,"time":${opts.clock.now().getTime()}` },

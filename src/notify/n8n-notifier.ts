@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { NotificationPayload } from "../core/state.js";
-import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import type { Change, Orchestrator } from "../orchestrator/orchestrator.js";
 import { postNotification } from "./post-notification.js";
 
 export interface N8nNotifierOptions {
@@ -37,7 +37,8 @@ const MAX_BACKOFF_MS = 30_000;
  * not saved, or whose request was cut by a stop, is sent again (same id) after the next start.
  * When n8n is down, the oldest entry holds the line: after its retries it waits `retryPauseMs` and
  * is tried again, so a dead n8n costs a few requests a minute, not a storm; nothing is dropped
- * except entries n8n rejects with a 4xx (and those the state's outbox limit drops).
+ * except entries n8n rejects with a 4xx (and those the state's outbox limit drops: said at once in
+ * the log, then counted in the minutely warning and in the line saying n8n is back).
  */
 export class N8nNotifier {
   readonly #o: Required<Omit<N8nNotifierOptions, "logger" | "orchestrator" | "secret">> & { secret: string | null };
@@ -56,6 +57,9 @@ export class N8nNotifier {
   #idleWaiters: (() => void)[] = [];
   /** n8n failed the last try: the next delivery is worth an info line saying it is back. */
   #failing = false;
+  /** Entries the outbox limit dropped before n8n took them, since n8n last took one; and how many of those the log has told. */
+  #dropped = 0;
+  #droppedTold = 0;
 
   constructor(opts: N8nNotifierOptions) {
     let parsed: URL;
@@ -87,7 +91,10 @@ export class N8nNotifier {
     if (this.#loop) return;
     if (!this.#orchestrator.options.outbox) this.#log.warn("the orchestrator was opened without outbox: true, so there is nothing to send to n8n");
     this.#stop = new AbortController();
-    this.#unsubscribe = this.#orchestrator.subscribe(() => this.#poke());
+    this.#unsubscribe = this.#orchestrator.subscribe((change) => {
+      this.#noteDropped(change);
+      this.#poke();
+    });
     const waiting = this.#outbox().length;
     this.#log.info({ waiting }, `n8n notifications to ${this.#origin}${waiting ? `: ${waiting} waiting in the outbox` : ""}`);
     this.#loop = this.#run()
@@ -126,9 +133,12 @@ export class N8nNotifier {
         continue;
       }
       if ((await this.#deliver(entry)) === "exhausted") {
+        const dropped = this.#dropped - this.#droppedTold;
+        this.#droppedTold = this.#dropped;
         this.#log.warn(
-          { id: entry.id, event: entry.event, retry_in_ms: this.#o.retryPauseMs },
-          `n8n did not take notification ${entry.id} after ${this.#o.retries + 1} tries; it stays in the outbox and is tried again in ${Math.round(this.#o.retryPauseMs / 1000)} s`,
+          { id: entry.id, event: entry.event, retry_in_ms: this.#o.retryPauseMs, dropped: dropped || undefined },
+          `n8n did not take notification ${entry.id} after ${this.#o.retries + 1} tries; it stays in the outbox and is tried again in ${Math.round(this.#o.retryPauseMs / 1000)} s` +
+            (dropped ? `; ${dropped} more were dropped since the last warning (outbox full)` : ""),
         );
         await this.#pause(this.#o.retryPauseMs);
       }
@@ -146,8 +156,12 @@ export class N8nNotifier {
         case "stopped":
           return "stopped";
         case "delivered":
-          if (this.#failing) this.#log.info({ id, status: result.status }, "n8n takes notifications again");
+          if (this.#failing || this.#dropped) {
+            const lost = this.#dropped ? `; ${this.#dropped} notifications were dropped meanwhile (outbox full) and n8n never got them` : "";
+            this.#log[this.#dropped ? "warn" : "info"]({ id, status: result.status, dropped: this.#dropped || undefined }, `n8n takes notifications again${lost}`);
+          }
           this.#failing = false;
+          this.#dropped = this.#droppedTold = 0;
           this.#log.debug({ id, event, status: result.status, attempt }, `delivered ${id} to n8n`);
           this.#settle(id);
           return "done";
@@ -196,6 +210,31 @@ export class N8nNotifier {
     for (const id of this.#settled) if (!left.has(id)) this.#settled.delete(id);
     this.#acking = null;
     this.#checkIdle();
+  }
+
+  /**
+   * The state keeps at most OUTBOX_LIMIT undelivered entries and drops the oldest past that (the
+   * machine cannot log). An entry that left the outbox by any event but our acknowledgement, and
+   * that n8n did not take, is lost: the first of a streak is told at once, the rest are counted.
+   */
+  #noteDropped(change: Change): void {
+    if (change.event.type === "notifications_delivered") return;
+    const before = change.previous.outbox ?? [];
+    const after = change.state.outbox ?? [];
+    // The limit drops from the front: an unchanged first entry (the usual case) means nothing went.
+    if (before.length === 0 || after[0]?.id === before[0]?.id) return;
+    const firstKept = after.length > 0 ? before.findIndex((e) => e.id === after[0]!.id) : -1;
+    const gone = firstKept === -1 ? before : before.slice(0, firstKept);
+    const lost = gone.filter((e) => !this.#settled.has(e.id));
+    if (lost.length === 0) return;
+    this.#dropped += lost.length;
+    if (this.#droppedTold > 0) return;
+    this.#droppedTold = this.#dropped;
+    const first = lost[0]!;
+    this.#log.error(
+      { dropped: lost.length, first_id: first.id, first_event: first.event, waiting: after.length },
+      `the n8n outbox is full (${after.length} notifications wait for n8n): the oldest are dropped and n8n will never get them, starting with ${first.id} (${first.event})`,
+    );
   }
 
   #outbox(): NotificationPayload[] {

@@ -53,9 +53,13 @@ export async function postNotification(payload: NotificationPayload, opts: PostO
       // Following a redirect would hand the secret header to whatever host it points at.
       redirect: "manual",
     });
-    // Read the (small) answer so the connection can be reused; its text is never logged.
-    await res.arrayBuffer();
-    return classify(res);
+    // The status decides; the answer's text is never logged. Reading it lets the connection be reused,
+    // but only up to a limit and never at the cost of the outcome: an endless or huge answer (a
+    // misconfigured proxy, a streaming endpoint) once filled memory at the link's speed until the
+    // timeout, then counted a delivered notification as failed and sent it again, for ever.
+    const result = classify(res);
+    await discardAnswer(res);
+    return result;
   } catch (error) {
     if (opts.signal.aborted) return { kind: "stopped" };
     if (timedOut) return { kind: "failed", status: null, reason: `timeout after ${opts.timeoutMs} ms`, retryAfterMs: null };
@@ -63,6 +67,31 @@ export async function postNotification(payload: NotificationPayload, opts: PostO
   } finally {
     clearTimeout(timer);
     opts.signal.removeEventListener("abort", onStop);
+  }
+}
+
+/** Bytes of an answer read before the rest is dropped (and the connection with it). */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Reads and drops the answer's body, at most MAX_ANSWER_BYTES; past that it cancels the body (the
+ * connection is closed instead of reused). Never throws: a body cut by the timeout or a stop changes
+ * nothing, the status has already been read.
+ */
+async function discardAnswer(res: Response): Promise<void> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  try {
+    for (let read = 0; read <= MAX_ANSWER_BYTES; ) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // aborted by the timeout or a stop, or the peer went away: the outcome stands
+  } finally {
+    reader.releaseLock();
   }
 }
 

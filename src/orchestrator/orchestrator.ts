@@ -5,6 +5,7 @@ import type { Effect } from "../core/effects.js";
 import type { Command, OrchestratorEvent, Report } from "../core/events.js";
 import { transition, type Reply } from "../core/machine.js";
 import type { SessionState } from "../core/state.js";
+import { logProblemText, type LogHealth } from "../logging/log-health.js";
 import type { Runner } from "../runner/runner.js";
 import type { StateStore } from "../store/state-store.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -31,13 +32,26 @@ export interface OrchestratorOptions {
   bootId: string | null;
   /** Ends an orphaned process group found at restart (default: SIGTERM, then SIGKILL). */
   killOrphan?: TaskRunsOptions["killOrphan"];
+  /** How long leftovers of a crashed run get between SIGTERM and SIGKILL (claude.kill_grace; default 5 s). */
+  orphanGraceMs?: number;
+  /** The state file's mark every run carries (see STATE_MARKER_ENV); null for none (tests with a fake runner). */
+  stateMarker?: string | null;
   /** Keep notifications in the state's outbox for the n8n notifier (default false). */
   outbox?: boolean;
   /** claude.max_continuations: automatic --resume runs after the turn limit (default 0). */
   maxContinuations?: number;
   /** Delay before retrying a failed save of a runner result (default 1000 ms, doubling to 30 s). */
   saveRetryMs?: number;
+  /**
+   * Where the logs stand (the daily log, the task output logs). Its changes become log_problem
+   * reports, so every surface hears "logs are not being written" once, and once when they work
+   * again; problems lists it. Default: none (nothing reported).
+   */
+  logHealth?: LogHealth;
 }
+
+/** Longest pause between two tries of a save that must not be lost. */
+const SAVE_RETRY_MAX_MS = 30_000;
 
 /**
  * The single place where events meet the state. Every input (command, runner report, restart)
@@ -51,6 +65,17 @@ export class Orchestrator {
   readonly #runs: TaskRuns;
   readonly #log: Logger;
   #closing = false;
+  /** Why the last save failed, until a save works again; while set, commands are refused. */
+  #saveProblem: string | null = null;
+  /** The restart's recovery, until it is saved and what it found left running is ended; then null. */
+  #recovering: Promise<void> | null = null;
+  /** Called by every failed save (open() waits for the first, to come up degraded). */
+  readonly #saveFailed = new Set<() => void>();
+  /** Ends the pause before the next try of a failing save (shutdown: try once more, then give up). */
+  #wakeRetry: (() => void) | null = null;
+  /** A background re-save is queued after a command's failed save (so health clears by itself). */
+  #probing = false;
+  #unwatchLogs: (() => void) | null = null;
 
   private constructor(readonly options: OrchestratorOptions, initial: SessionState) {
     this.#state = initial;
@@ -62,6 +87,9 @@ export class Orchestrator {
       logger: options.logger,
       report: (report) => void this.#dispatchReport(report),
       killOrphan: options.killOrphan,
+      orphanGraceMs: options.orphanGraceMs,
+      stateMarker: options.stateMarker,
+      logHealth: options.logHealth,
     });
   }
 
@@ -69,11 +97,26 @@ export class Orchestrator {
    * Loads the saved state and recovers from a crash: a task that was running becomes interrupted,
    * and its orphaned process group is ended before this resolves, so a retry can never run beside
    * the old process.
+   *
+   * When the recovered state cannot be saved (a full disk), this resolves at once instead of
+   * waiting for space: the service comes up degraded (problems says why, commands are refused
+   * with the reason), the save is retried in the background, and once it works the recovery is
+   * finished (orphans ended) and commands are taken again, by themselves.
    */
   static async open(options: OrchestratorOptions): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(options, await options.store.load());
-    await orchestrator.#dispatchReport({ type: "recover", boot_id: options.bootId });
-    await orchestrator.#runs.orphansEnded();
+    let saveFailed!: () => void;
+    const failed = new Promise<void>((resolve) => (saveFailed = resolve));
+    orchestrator.#saveFailed.add(saveFailed);
+    const recovering = orchestrator
+      .#dispatchReport({ type: "recover", boot_id: options.bootId })
+      .then(() => orchestrator.#runs.orphansEnded())
+      .catch((error: unknown) => orchestrator.#log.error({ err: error }, "the recovery at start failed"))
+      .finally(() => (orchestrator.#recovering = null));
+    orchestrator.#recovering = recovering;
+    await Promise.race([recovering, failed]);
+    orchestrator.#saveFailed.delete(saveFailed);
+    orchestrator.#watchLogs();
     return orchestrator;
   }
 
@@ -81,10 +124,52 @@ export class Orchestrator {
     return this.#state;
   }
 
-  /** Runs a person's command. Resolves once the resulting state is on disk. */
+  /**
+   * What is wrong right now, worded for a person ("cannot save the state: …", "logs are not being
+   * written: …"); empty when all is well. /health, /status and the banner show it.
+   */
+  get problems(): string[] {
+    const problems: string[] = [];
+    if (this.#saveProblem !== null) problems.push(`cannot save the state: ${this.#saveProblem}`);
+    const logs = this.options.logHealth?.problem ?? null;
+    if (logs !== null) problems.push(logProblemText(logs));
+    return problems;
+  }
+
+  /** Why commands are refused right now (shutting down, the state cannot be saved, still recovering), or null. */
+  get unavailable(): string | null {
+    if (this.#closing) return "The orchestrator is shutting down; try again after it restarts.";
+    if (this.#saveProblem !== null) {
+      return `Could not save the state, so no command is taken until it can be: ${this.#saveProblem} Saving is retried in the background; once it works (space freed, permission fixed) commands are taken again by themselves.`;
+    }
+    if (this.#recovering) return "The orchestrator is still recovering from its restart (ending what the interrupted task left running); try again in a few seconds.";
+    return null;
+  }
+
+  /**
+   * Runs a person's command. Resolves once the resulting state is on disk. Refused at once while
+   * unavailable, and also when a save fails while it waits its turn: a command queued behind a
+   * runner's result whose save keeps failing (a full disk) is answered now, not when space returns.
+   */
   dispatch(command: Command): Promise<Reply> {
-    if (this.#closing) return Promise.resolve({ ok: false, message: "The orchestrator is shutting down; try again after it restarts." });
-    return this.#queue.push(() => this.#apply(command, false));
+    const unavailable = this.unavailable;
+    if (unavailable) return Promise.resolve({ ok: false, message: unavailable });
+    let refusal: Reply | null = null;
+    let started = false;
+    let onSaveFailed!: () => void;
+    const refused = new Promise<Reply>((resolve) => {
+      onSaveFailed = () => {
+        if (started) return; // its own save failed: #apply answers that
+        resolve((refusal ??= { ok: false, message: this.unavailable ?? "Could not save the state, so nothing changed." }));
+      };
+    });
+    this.#saveFailed.add(onSaveFailed);
+    const done = this.#queue.push(() => {
+      if (refusal) return Promise.resolve(refusal);
+      started = true;
+      return this.#apply(command, false);
+    });
+    return Promise.race([done, refused]).finally(() => this.#saveFailed.delete(onSaveFailed));
   }
 
   /**
@@ -131,9 +216,15 @@ export class Orchestrator {
    */
   async shutdown(): Promise<void> {
     this.#closing = true;
-    this.#runs.cancelAll();
-    await this.#runs.settled();
-    await this.#queue.idle();
+    this.#unwatchLogs?.();
+    this.#wakeRetry?.(); // a save retrying on a full disk tries once more now, then gives up
+    // A result saved while stopping may already have started the next task (see #apply, which
+    // cancels it before it spawns): wait until no run is left, not just the one seen first.
+    do {
+      this.#runs.cancelAll();
+      await this.#runs.settled();
+      await this.#queue.idle();
+    } while (this.#runs.size > 0);
   }
 
   #dispatchReport(report: Report): Promise<Reply> {
@@ -151,6 +242,9 @@ export class Orchestrator {
     this.#state = t.state;
     this.#logTransition(event, t);
     for (const effect of t.effects) this.#runs.perform(effect, t.state);
+    // Stopping: a task the machine just started (the previous one finished meanwhile) is cancelled
+    // before its claude is spawned, and is saved as interrupted like the one that was running.
+    if (this.#closing) this.#runs.cancelAll();
     const change: Change = { event, state: t.state, previous, effects: t.effects, reply: t.reply };
     for (const listener of this.#listeners) {
       try {
@@ -175,24 +269,84 @@ export class Orchestrator {
     }
   }
 
+  /** Turns changes of the log health into log_problem reports (the machine makes them notifications). */
+  #watchLogs(): void {
+    const health = this.options.logHealth;
+    if (!health) return;
+    let told: string | null = null;
+    const tell = (problem: string | null) => {
+      if ((problem === null) === (told === null) || this.#closing) return;
+      told = problem;
+      void this.#dispatchReport({ type: "log_problem", problem });
+    };
+    this.#unwatchLogs = health.subscribe(tell);
+    tell(health.problem); // a problem found before we listened (a read-only logs folder at start)
+  }
+
   /**
    * Writes the state. A person's command fails fast (the reply says so and nothing changes).
-   * A runner's result must not be lost: its save is retried, with backoff, until it succeeds
-   * or the process shuts down; the queue waits meanwhile, so nothing runs on unsaved state.
+   * A runner's result (and the restart's recovery) must not be lost: its save is retried, with
+   * backoff (saveRetryMs doubling to 30 s, one log line per try), until it succeeds or the
+   * process shuts down; the queue waits meanwhile, so nothing runs on unsaved state, and
+   * commands are refused with the reason (unavailable) instead of waiting behind it.
    */
   async #save(state: SessionState, mustPersist: boolean): Promise<{ ok: true } | { ok: false; message: string }> {
     let delay = this.options.saveRetryMs ?? 1000;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.options.store.save(state);
+        if (this.#saveProblem !== null) {
+          this.#saveProblem = null;
+          this.#log.info("the state is saved again; commands are taken again");
+        }
         return { ok: true };
       } catch (error) {
-        const message = `Could not save the state, so nothing changed: ${(error as Error).message}`;
-        this.#log.error({ err: error }, message);
-        if (!mustPersist || this.#closing) return { ok: false, message };
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 30_000);
+        const reason = (error as Error).message;
+        this.#saveProblem = reason;
+        for (const failed of this.#saveFailed) failed();
+        if (!mustPersist || this.#closing) {
+          const message = `Could not save the state, so nothing changed: ${reason}`;
+          this.#log.error({ err: error }, mustPersist ? `${message} (shutting down: this change is lost; the next start recovers from the saved state)` : message);
+          if (!this.#closing) this.#retryInBackground();
+          return { ok: false, message };
+        }
+        const first = attempt === 1;
+        this.#log.error(
+          { err: first ? error : undefined, attempt, retry_in_s: delay / 1000 },
+          first ? `could not save the state; kept in memory and retried in ${delay / 1000} s: ${reason}` : `still cannot save the state (try ${attempt}); next try in ${delay / 1000} s`,
+        );
+        await this.#pause(delay);
+        delay = Math.min(delay * 2, SAVE_RETRY_MAX_MS);
       }
     }
+  }
+
+  /**
+   * After a command's save failed, nothing else may ever save again (commands are refused while
+   * the problem stands), so the current state is re-saved in the background until that works:
+   * then the problem clears by itself. Queued, so it can never overwrite a newer state.
+   */
+  #retryInBackground(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    void this.#queue.push(async () => {
+      try {
+        if (this.#saveProblem !== null && !this.#closing) await this.#save(this.#state, true);
+      } finally {
+        this.#probing = false;
+      }
+    });
+  }
+
+  /** Waits `ms`, or less when shutdown wakes it. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeRetry = done;
+    }).finally(() => (this.#wakeRetry = null));
   }
 }

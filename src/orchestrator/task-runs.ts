@@ -6,7 +6,8 @@ import type { Report } from "../core/events.js";
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
 import type { SessionState } from "../core/state.js";
 import type { Runner } from "../runner/runner.js";
-import { endProcessGroup } from "./end-process-group.js";
+import type { LogHealth } from "../logging/log-health.js";
+import { endRunLeftovers, type LeftoversEnded, type RunLeftovers } from "./end-run-leftovers.js";
 
 export interface TaskRunsOptions {
   runner: Runner;
@@ -15,8 +16,20 @@ export interface TaskRunsOptions {
   logger: Logger;
   /** Where runner results go: back into the orchestrator's queue as reports. */
   report: (report: Report) => void;
-  killOrphan?: (pgid: number) => Promise<void>;
+  /** Told when a task's output log cannot be opened or is cut short, and when one is written in full. */
+  logHealth?: LogHealth;
+  /**
+   * Ends what a run left running before a restart (default endRunLeftovers: SIGTERM, SIGKILL after
+   * orphanGraceMs). A result of void means "not known", logged as done.
+   */
+  killOrphan?: (orphan: RunLeftovers) => Promise<LeftoversEnded | void>;
+  /** How long orphans found at restart get between SIGTERM and SIGKILL (meant: claude.kill_grace; default 5000, its default). */
+  orphanGraceMs?: number;
+  /** The state file's mark (STATE_MARKER_ENV) the runner gives every run: leftovers carrying it are ended at recovery. */
+  stateMarker?: string | null;
 }
+
+const DEFAULT_ORPHAN_GRACE_MS = 5000;
 
 interface ActiveRun {
   controller: AbortController;
@@ -48,16 +61,30 @@ export class TaskRuns {
         for (const [key, run] of this.#runs) if (key.startsWith(`${effect.index}:${effect.attempt}:`)) run.controller.abort();
         return;
       case "kill_orphan": {
-        const kill = (this.options.killOrphan ?? ((pgid) => endProcessGroup(pgid, 5000)))(effect.pgid)
-          .then(() => this.#log.warn({ pgid: effect.pgid }, "ended a process group left over from before the restart"))
-          .catch((error: unknown) => this.#log.error({ err: error, pgid: effect.pgid }, "could not end an orphaned process group"))
-          .finally(() => this.#orphanKills.delete(kill));
+        const target: RunLeftovers = { pgid: effect.pgid, run_marker: effect.run_marker, state_marker: this.options.stateMarker ?? null };
+        const kill = (this.options.killOrphan ?? ((t) => endRunLeftovers(t, this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS)))(target)
+          .then((r) => this.#logOrphans(target, r))
+          .catch((error: unknown) => this.#log.error({ err: error, ...target }, "could not end what a run left running before the restart"))
+          // Tried, whatever the outcome: the state forgets the record (a retry to come gets a new one).
+          .finally(() => {
+            this.#orphanKills.delete(kill);
+            this.options.report({ type: "orphans_ended", index: effect.index, run_marker: effect.run_marker });
+          });
         this.#orphanKills.add(kill);
         return;
       }
       case "notify":
         return; // subscribers deliver notifications
     }
+  }
+
+  /** Says so only when something was actually ended: an already-gone group is a debug line. */
+  #logOrphans(target: RunLeftovers, r: LeftoversEnded | void): void {
+    if (!r) return this.#log.warn(target, "ended what a run left running before the restart");
+    if (r.ended.length === 0) return this.#log.debug(target, "what the interrupted run started was already gone");
+    const how = r.forced ? "SIGKILL after it ignored SIGTERM" : "SIGTERM";
+    this.#log.warn({ ...target, pids: r.ended }, `ended ${r.ended.length} process(es) left running by the interrupted run before the restart (${how})`);
+    if (r.survivors.length > 0) this.#log.error({ ...target, pids: r.survivors }, `${r.survivors.length} process(es) of the interrupted run survived SIGKILL; end them by hand (kill -9 ${r.survivors.join(" ")})`);
   }
 
   cancelAll(): void {
@@ -94,8 +121,11 @@ export class TaskRuns {
       .run(
         { prompt, logFile, resumeSessionId: resume, signal: controller.signal },
         {
-          onSpawn: ({ pid, pgid }) =>
-            this.options.report({ type: "task_spawned", index, attempt, pid, pgid, boot_id: this.options.bootId, output_log: logFile }),
+          onSpawn: ({ pid, pgid, run_marker, log_error }) => {
+            // A log that could not be opened is said at once, and its path is never recorded.
+            if (log_error) this.options.logHealth?.fail("task_output", log_error);
+            this.options.report({ type: "task_spawned", index, attempt, pid, pgid, boot_id: this.options.bootId, run_marker: run_marker ?? null, output_log: log_error ? null : logFile });
+          },
           onProgress: (progress) => {
             const queued = run.pendingProgress !== null;
             run.pendingProgress = progress;
@@ -111,7 +141,11 @@ export class TaskRuns {
       .catch((error: unknown): RunOutcome => failedOutcome(error))
       .then((outcome) => {
         this.#runs.delete(key);
-        this.options.report({ type: "task_finished", index, attempt, outcome, output_log: logFile });
+        const log = outcome.output_log;
+        if (log?.error) this.options.logHealth?.fail("task_output", log.error);
+        else if (log?.created) this.options.logHealth?.ok("task_output");
+        // null: nothing of this run reached the file (it could not be opened, or the run never started).
+        this.options.report({ type: "task_finished", index, attempt, outcome, output_log: log?.created === false ? null : logFile });
       });
     this.#runs.set(key, run);
   }

@@ -45,14 +45,17 @@ export function commandsFor(state: SessionState): string[] {
   }
 }
 
-/** Plain-text status, as `orchestrator status` prints it (the bot renders its own from the same state). */
-export function formatStatus(state: SessionState, now: Date): string {
-  if (state.status === "idle" || state.tasks.length === 0) return "📊 Orchestrator Status\n\nStatus: 💤 Idle (no session). Start one with a task file.";
+/**
+ * Plain-text status, as `orchestrator status` prints it (the bot renders its own from the same
+ * state). `problems` (the service's, e.g. "logs are not being written: …") come first, one ⚠️ line each.
+ */
+export function formatStatus(state: SessionState, now: Date, problems: string[] = []): string {
+  const head = ["📊 Orchestrator Status", "", ...problems.map((p) => `⚠️ ${p}`), ...(problems.length > 0 ? [""] : [])];
+  if (state.status === "idle" || state.tasks.length === 0) return [...head, "Status: 💤 Idle (no session). Start one with a task file."].join("\n");
   const p = progressOf(state);
   const count = (s: TaskStatus) => state.tasks.filter((t) => t.status === s).length;
   const lines = [
-    "📊 Orchestrator Status",
-    "",
+    ...head,
     `Session: ${state.session_id}`,
     `Task file: ${state.task_file}`,
     `Status: ${STATUS_TEXT[state.status]}${state.pause_requested ? " (pausing after this task)" : ""}`,
@@ -67,6 +70,7 @@ export function formatStatus(state: SessionState, now: Date): string {
   if (task && state.status !== "completed") {
     lines.push("", `Current: ${taskLabel(state, state.current_task_index)} - ${task.title}${task.type ? ` (${task.type})` : ""}`);
     if (task.error) lines.push(`Error: ${task.error}`);
+    if (task.output_log_error) lines.push(`Output log: ${task.output_log_error}`);
   }
   const cost = state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0);
   if (cost > 0) lines.push(`Cost so far: $${cost.toFixed(4)}`);

@@ -2,6 +2,7 @@ import { mkdir, stat } from "node:fs/promises";
 import { createWriteStream, type WriteStream } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
 import type { ClaudeConfig } from "../config/config.js";
@@ -13,8 +14,9 @@ import { LineSplitter } from "./line-splitter.js";
 import { parseStreamLine, type ResultLine } from "./parse-stream-line.js";
 import { buildOutcome, initialFacts, type EndedBy, type RunFacts } from "./describe-failure.js";
 import { killProcessGroup } from "./kill-process-group.js";
-import { killProcessesWithEnv, newRunMarker, RUN_MARKER_ENV } from "./kill-run-leftovers.js";
+import { killProcessesWithEnv, newRunMarker, RUN_MARKER_ENV, STATE_MARKER_ENV } from "./kill-run-leftovers.js";
 import { resolveClaudeCommand } from "./resolve-claude-command.js";
+import { openFailed, withOutputLog, writeFailed, type OutputLogFacts } from "./output-log-report.js";
 
 export interface ClaudeRunnerOptions {
   /** Base environment of the child (normally process.env); scrubbed by buildChildEnv. */
@@ -28,6 +30,8 @@ export interface ClaudeRunnerOptions {
    * (default: this project's node_modules/.bin/claude); null for none.
    */
   projectClaude?: string | null;
+  /** The state file's mark (STATE_MARKER_ENV), carried by every run so a restart can find leftovers; null for none. */
+  stateMarker?: string | null;
 }
 
 /** Bytes of stderr kept for the reason and the log: the last ones, they say why. */
@@ -75,14 +79,24 @@ const settleWithin = (p: Promise<unknown>, ms: number) =>
 // prettier-ignore
 const callHook = (fn: () => void): void => { try { fn(); } catch { /* ignored */ } };
 
-async function openLog(file: string): Promise<WriteStream | null> {
+/**
+ * Opens the task's output log for appending, waiting until it is really open (a read-only folder
+ * fails here, not silently later). On failure: no log and why; no log is better than no run,
+ * and the outcome says what became of the log (output_log, stderr_tail).
+ */
+async function openLog(file: string): Promise<{ log: WriteStream | null; error: string | null }> {
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    // A recursive mkdir on a read-only folder says ENOENT; the plain one says why (EROFS, EACCES).
+    await mkdir(path.dirname(file), { recursive: true }).catch(() => mkdir(path.dirname(file)));
     const log = createWriteStream(file, { flags: "a" });
-    log.on("error", () => {}); // e.g. EACCES or disk full: log.writable turns false, the run goes on
-    return log;
-  } catch {
-    return null; // no log is better than no run; the outcome still says what happened
+    log.on("error", () => {}); // e.g. disk full later: log.writable turns false, the run goes on
+    await new Promise<void>((resolve, reject) => {
+      log.once("error", reject);
+      log.once("open", () => (log.off("error", reject), resolve()));
+    });
+    return { log, error: null };
+  } catch (error) {
+    return { log: null, error: openFailed(error) };
   }
 }
 
@@ -98,23 +112,28 @@ export class ClaudeRunner implements Runner {
     this.#now = opts.now ?? Date.now;
   }
 
+  #stateMarkerEnv(): Record<string, string> {
+    return this.#opts.stateMarker ? { [STATE_MARKER_ENV]: this.#opts.stateMarker } : {};
+  }
+
   async run(request: RunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
     const startedAt = this.#now();
     const facts = initialFacts(this.#cfg.command[0] ?? "");
     facts.resumed = Boolean(request.resumeSessionId);
+    const logFacts: OutputLogFacts = { opened: false, error: null };
     try {
       const resolved = await resolveClaudeCommand(this.#cfg.command, { env: this.#opts.env, projectClaude: this.#opts.projectClaude });
       const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId });
       facts.file = file;
-      await this.#attempt(file, args, request, hooks, facts);
+      await this.#attempt(file, args, request, hooks, facts, logFacts);
     } catch (err) {
       // A bug or an I/O error of ours: still an outcome, never a rejection.
       facts.spawnError ??= { code: "ERUNNER", message: `runner error: ${(err as Error)?.message ?? String(err)}` };
     }
-    return buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg);
+    return withOutputLog(buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg), logFacts, facts.stderrTail, request.logFile);
   }
 
-  async #attempt(file: string, args: string[], req: RunRequest, hooks: RunHooks, facts: RunFacts): Promise<void> {
+  async #attempt(file: string, args: string[], req: RunRequest, hooks: RunHooks, facts: RunFacts, logFacts: OutputLogFacts): Promise<void> {
     const cfg = this.#cfg;
     if (req.signal?.aborted) {
       facts.endedBy = "cancelled";
@@ -126,12 +145,16 @@ export class ClaudeRunner implements Runner {
       return;
     }
 
-    const log = await openLog(req.logFile);
+    const { log, error: logOpenError } = await openLog(req.logFile);
+    logFacts.opened = log !== null;
+    logFacts.error = logOpenError;
+    // The first failed write (full disk) cuts the log short: the outcome says where.
+    log?.on("error", (error) => (logFacts.error ??= writeFailed(log.bytesWritten, error)));
     // Every descendant inherits the marker, so what the run leaves outside its group can be found.
     const marker = newRunMarker();
     const child = execa(file, args, {
       cwd: cfg.project_dir,
-      env: { ...buildChildEnv(this.#opts.env, this.#opts.dropEnv), [RUN_MARKER_ENV]: marker },
+      env: { ...buildChildEnv(this.#opts.env, this.#opts.dropEnv), ...this.#stateMarkerEnv(), [RUN_MARKER_ENV]: marker },
       extendEnv: false,
       input: req.prompt,
       stdout: "pipe",
@@ -152,7 +175,7 @@ export class ClaudeRunner implements Runner {
       log?.end();
       return;
     }
-    callHook(() => hooks.onSpawn?.({ pid: pgid, pgid }));
+    callHook(() => hooks.onSpawn?.({ pid: pgid, pgid, run_marker: marker, log_error: logFacts.error }));
 
     let lastActivity = mono();
     let result: ResultLine | null = null;
@@ -256,6 +279,8 @@ export class ClaudeRunner implements Runner {
       if (tooLong > 0) text += `[runner] ${tooLong} stream line(s) over the line cap were not parsed (too long)\n`;
       if (text) log.write(newline ? text : `\n${text}`); // a cut-off last stream line stays on its own line
     }
-    await settleWithin(new Promise((resolve) => log.end(resolve)), 5000);
+    // finished() settles after 'error' too, so a last write that failed (a full disk) is in logFacts.
+    log.end();
+    await settleWithin(finished(log), 5000);
   }
 }

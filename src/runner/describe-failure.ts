@@ -53,10 +53,16 @@ export function formatSeconds(s: number): string {
   return `${Number.isInteger(s) ? s : Number(s.toFixed(3))} s`;
 }
 
-/** The last non-empty line of a text, trimmed and cut short: the line that usually says why. */
+/**
+ * The last non-empty line of a text, trimmed and cut short: the line that usually says why.
+ * A Node.js crash ends with its stack and "Node.js v20.x": those say nothing, so the error line
+ * above the stack ("Error: boom") is taken instead.
+ */
 export function lastLine(text: string | null): string | null {
   if (!text) return null;
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  while (lines.length > 1 && /^Node\.js v\d/.test(lines[lines.length - 1] ?? "")) lines.pop();
+  while (lines.length > 1 && /^at /.test(lines[lines.length - 1] ?? "")) lines.pop();
   const last = lines[lines.length - 1];
   if (!last) return null;
   return last.length > DETAIL_MAX_CHARS ? `${last.slice(0, DETAIL_MAX_CHARS - 1)}…` : last;

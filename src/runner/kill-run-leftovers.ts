@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
 
 /**
  * Processes a run leaves behind outside its process group. Claude Code starts each Bash tool
@@ -13,6 +14,20 @@ import { randomBytes } from "node:crypto";
  * elsewhere nothing is found). A process that cleared its environment escapes; that is rare.
  */
 export const RUN_MARKER_ENV = "ORCHESTRATOR_RUN_ID";
+
+/**
+ * A second mark every run carries: which state file its orchestrator serves (a hash of its path,
+ * the same across restarts). The run marker is recorded in the state only once the child is
+ * spawned; a crash before that save (or while a full disk keeps it from landing) would leave a
+ * run nobody knows of. Whoever holds the state file's lock has no live run of its own at start,
+ * so at recovery everything carrying this mark is a leftover and is ended.
+ */
+export const STATE_MARKER_ENV = "ORCHESTRATOR_STATE_ID";
+
+/** The state mark for a state file: the first 16 hex digits of sha256 of its absolute path. */
+export function stateMarkerFor(stateFile: string): string {
+  return createHash("sha256").update(path.resolve(stateFile)).digest("hex").slice(0, 16);
+}
 
 /** A marker value unique to one run. */
 export function newRunMarker(): string {

@@ -13,8 +13,13 @@ export interface RunRequest {
 }
 
 export interface RunHooks {
-  /** The child is running; pid equals pgid (it leads its own group). */
-  onSpawn?(info: { pid: number; pgid: number }): void;
+  /**
+   * The child is running; pid equals pgid (it leads its own group). run_marker: the
+   * ORCHESTRATOR_RUN_ID value every process of the run inherits (absent: the runner sets none),
+   * recorded so a restart after a crash can end what left the group (see kill-run-leftovers.ts).
+   * log_error: why the output log (logFile) could not be opened; absent or null when it was.
+   */
+  onSpawn?(info: { pid: number; pgid: number; run_marker?: string; log_error?: string | null }): void;
   /** One per assistant text / tool_use block, and one for system/init. */
   onProgress?(progress: Progress): void;
 }

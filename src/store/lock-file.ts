@@ -9,6 +9,7 @@ import { open, readFile, rename, unlink, link } from "node:fs/promises";
 import path from "node:path";
 import { AlreadyRunningError, StateError } from "../core/errors.js";
 import { errorCode } from "./durable-json-file.js";
+import { hasExited, readProcStat } from "../process/proc-stat.js";
 
 export interface LockHandle {
   /** Absolute path of the lock file. */
@@ -54,14 +55,22 @@ export async function acquireLock(stateFile: string): Promise<LockHandle> {
   );
 }
 
-/** true when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+/**
+ * true when a process with this pid exists and has not exited (EPERM: it exists but belongs to
+ * someone else). A zombie (exited, only its parent's wait() missing: right after a kill -9 until
+ * the parent reaps it) is dead, though kill(pid, 0) still succeeds on it: /proc/<pid>/stat says
+ * so. Also used for the temp files of dead writers (state-store.ts).
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return errorCode(err) === "EPERM";
+    if (errorCode(err) !== "EPERM") return false;
   }
+  // Only a positive "Z" counts: no /proc (not Linux) or an entry hidden from us (hidepid)
+  // leaves kill(pid, 0) to decide, so another user's live process is never taken for dead.
+  const stat = readProcStat(pid);
+  return stat === null || !hasExited(stat);
 }
 
 async function tryCreate(lockPath: string, stateFile: string): Promise<boolean> {

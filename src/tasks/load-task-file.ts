@@ -1,21 +1,43 @@
-import { readFile } from "node:fs/promises";
 import { TaskFileError } from "../core/errors.js";
 import { formatIssue, type TaskDefinition } from "../core/task.js";
 import { parseTaskFile } from "../core/task-file/parse-task-file.js";
+import { FileReadError, readRegularFile } from "../fs/read-regular-file.js";
+import { decodeTaskText } from "./decode-task-text.js";
 
 /**
- * Reads and parses a task file (markdown, or YAML for .yaml/.yml). Throws TaskFileError when
- * the file cannot be read or has any problem; the message lists every problem, one
- * `file:line: message` per line, so a person fixes them all in one pass.
+ * Largest task file read (16 MiB). A 10,000-task file is about 1 MiB and parses in well under a
+ * second; the cap keeps a wrong file (a log, an image, /dev/zero's like) from filling memory.
+ * Above it: a TaskFileError telling the person to split the file.
  */
-export async function loadTaskFile(path: string): Promise<TaskDefinition[]> {
-  let text: string;
+export const TASK_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How long reading a task file may take (5 s; a local 16 MiB file takes milliseconds). Past it,
+ * a TaskFileError names a hung file system instead of the caller waiting without end.
+ */
+export const TASK_FILE_READ_TIMEOUT_MS = 5_000;
+
+export interface LoadTaskFileOptions {
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads and parses a task file (markdown, or YAML for .yaml/.yml). Only a regular file is read
+ * (a FIFO or device is refused at once, never waited on), at most TASK_FILE_MAX_BYTES, within
+ * TASK_FILE_READ_TIMEOUT_MS. Throws TaskFileError when the file cannot be read or has any
+ * problem; the message lists every problem, one `file:line: message` per line (invalid UTF-8 and
+ * NUL bytes included), so a person fixes them all in one pass.
+ */
+export async function loadTaskFile(path: string, options: LoadTaskFileOptions = {}): Promise<TaskDefinition[]> {
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    ({ bytes } = await readRegularFile(path, { maxBytes: options.maxBytes ?? TASK_FILE_MAX_BYTES, timeoutMs: options.timeoutMs ?? TASK_FILE_READ_TIMEOUT_MS }));
   } catch (err) {
     throw readError(path, err);
   }
-  const result = parseTaskFile(text, path);
+  const decoded = decodeTaskText(bytes, path);
+  const result = decoded.ok ? parseTaskFile(decoded.text, path) : decoded;
   if (!result.ok) {
     throw new TaskFileError(result.issues.map(formatIssue).join("\n"), path, result.issues);
   }
@@ -23,15 +45,26 @@ export async function loadTaskFile(path: string): Promise<TaskDefinition[]> {
 }
 
 function readError(path: string, err: unknown): TaskFileError {
-  const code = propertyOf(err, "code");
-  if (code === "ENOENT") {
+  if (!(err instanceof FileReadError)) {
+    return new TaskFileError(`cannot read task file ${path}: ${propertyOf(err, "message") ?? String(err)}. Check that it is a readable file.`, path, [], { cause: err });
+  }
+  const { reason, detail } = err;
+  if (detail.errno === "ENOENT") {
     return new TaskFileError(`task file not found: ${path}. Create it or pass another file.`, path, [], { cause: err });
   }
-  if (code === "EISDIR") {
+  if (reason === "not_regular" && detail.kind === "a directory") {
     return new TaskFileError(`task file is a directory: ${path}. Pass a .md or .yaml task file.`, path, [], { cause: err });
   }
-  const reason = propertyOf(err, "message") ?? String(err);
-  return new TaskFileError(`cannot read task file ${path}: ${reason}. Check that it is a readable file.`, path, [], { cause: err });
+  if (reason === "not_regular") {
+    return new TaskFileError(`task file is ${detail.kind ?? "not a file"}, not a regular file: ${path}. Pass a .md or .yaml task file.`, path, [], { cause: err });
+  }
+  if (reason === "too_large") {
+    return new TaskFileError(`task file is too large: ${err.message}. Split it into smaller task files.`, path, [], { cause: err });
+  }
+  if (reason === "timeout") {
+    return new TaskFileError(`task file could not be read: ${err.message}. Check the disk it is on.`, path, [], { cause: err });
+  }
+  return new TaskFileError(`cannot read task file ${path}: ${err.message}. Check that it is a readable file.`, path, [], { cause: err });
 }
 
 /**

@@ -5,17 +5,28 @@
  *
  * Middleware order matters: de-duplicate update ids -> allow-list -> conversations (persisted in
  * conversationFile) -> commands / buttons / text. bot.catch logs a failing handler so polling
- * goes on; 429s are waited out by @grammyjs/auto-retry (except progress edits, see
- * progress-tracker.ts).
+ * goes on.
+ *
+ * Telegram can be unreachable, slow or flooding us with 429s; none of it may hang the service
+ * (see TelegramLink, ChatSender). The Api layers, innermost first:
+ * - TelegramLink.observe: logs once when calls start failing and once when they work again;
+ * - @grammyjs/auto-retry: for messages, 429 (retry_after up to 5 min), 5xx and network errors,
+ *   5 tries for 429/5xx, each message bounded by its delivery deadline (ChatSender). For
+ *   getUpdates only 429 (its wait is cancellable; grammY's own wait after a 429 is not): network
+ *   errors and 5xx go back to grammY's polling loop, which tries again every 3 s, so the bot hears
+ *   commands again within seconds of an outage ending (auto-retry's backoff grows to an hour);
+ * - TelegramLink.withStopSignal: stop() cancels every request and every wait between retries.
+ * Start-up calls and progress edits use a plain Api (no auto-retry): one try each, bounded.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import express, { type RequestHandler } from "express";
-import { Api, Bot, webhookCallback, type Context } from "grammy";
+import { Api, Bot, GrammyError, webhookCallback, type Context, type Transformer } from "grammy";
 import type { Control } from "../control/control.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../logging/create-logger.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import { settleWithin } from "../util/settle-within.js";
 import { accessGuard } from "./access-guard.js";
 import type { BotContext, BotDeps } from "./bot-deps.js";
 import { registerCallbacks } from "./callback-handlers.js";
@@ -24,11 +35,13 @@ import { BOT_COMMANDS, registerCommands } from "./command-handlers.js";
 import { CommandOrigins } from "./command-origins.js";
 import { FileConversationStorage } from "./conversation-storage.js";
 import { dedupeUpdates } from "./dedupe-updates.js";
+import { describeTelegramError } from "./describe-telegram-error.js";
 import { PICK_TASK_FILE, pickTaskFileConversation } from "./pick-task-file-conversation.js";
 import { ProgressTracker } from "./progress-tracker.js";
 import { Reporter } from "./reporter.js";
 import { SKIP_CONFIRM, skipConfirmConversation } from "./skip-confirm-conversation.js";
-
+import { apiSignal, TelegramLink, type ApiSignal } from "./telegram-link.js";
+import { TelegramStartError } from "./telegram-start-error.js";
 export interface TelegramBotOptions {
   token: string;
   /** Bot API root without trailing slash (a local Bot API server, the test fake); null: api.telegram.org. */
@@ -46,12 +59,27 @@ export interface TelegramBotOptions {
   progressEditMs?: number;
   /** Webhook mode (the lead mounts webhookHandler at /telegram/webhook); null/absent: long polling. */
   webhook?: { url: string; secretToken: string } | null;
+  /** Time each start-up call (getMe, setMyCommands, deleteWebhook/setWebhook) may take, ms (default 10 000). */
+  startCallMs?: number;
+  /** Time a message has to reach Telegram once queued, ms (default 120 000; ChatSender). */
+  deliverMs?: number;
+  /** At stop, time queued messages get to go out before they are given up, ms (default 5000). */
+  flushMs?: number;
 }
 
 export interface TelegramBot {
-  /** setMyCommands, then long polling (resolves once polling runs) or setWebhook. */
-  start(): Promise<void>;
-  /** Stops polling (confirming the last update), stops reporting, lets queued messages go out (5 s at most). */
+  /**
+   * ONE start-up attempt: getMe, setMyCommands, then setWebhook or long polling (resolves once
+   * polling runs). Each call has startCallMs; `signal` and stop() cancel it. Rejects with a
+   * TelegramStartError naming the reason (the caller retries: startBotWithRetries). Reports to
+   * the chats begin with the first attempt that reaches Telegram. Resolves at once when started.
+   */
+  start(signal?: AbortSignal): Promise<void>;
+  /**
+   * Stops reporting and polling (confirming the last update), lets queued messages go out
+   * (flushMs at most; not at all while Telegram is unreachable), then cancels every request
+   * still pending: each message given up is logged. Settles within about flushMs + 2 s.
+   */
   stop(): Promise<void>;
   /** Express handler for Telegram's webhook POSTs (parses its own JSON body); null in polling mode. */
   webhookHandler: RequestHandler | null;
@@ -61,15 +89,27 @@ export interface TelegramBot {
 const CONVERSATION_VERSION = 1;
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
+/** grammY's per-request limit (default 500 s): long polling asks for 30 s, so 45 s means no answer. */
+const REQUEST_TIMEOUT_S = 45;
+const DEFAULT_START_CALL_MS = 10_000;
+const DEFAULT_FLUSH_MS = 5000;
+/** After the flush and the abort, how long stop() waits for polling and the sender to wind down. */
+const WIND_DOWN_MS = 2000;
+
 export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   const log = opts.logger.child({ module: "telegram" });
-  const client = opts.apiRoot ? { apiRoot: opts.apiRoot.replace(/\/+$/, "") } : undefined;
+  const link = new TelegramLink(log, opts.clock);
+  const client = { ...(opts.apiRoot ? { apiRoot: opts.apiRoot.replace(/\/+$/, "") } : {}), timeoutSeconds: REQUEST_TIMEOUT_S };
   const bot = new Bot<BotContext>(opts.token, { client });
-  // 429: wait retry_after and try again (5 tries, waits up to 5 minutes); 5xx and network errors too.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 300 }));
-  const sender = new ChatSender(bot.api, log);
+  const forMessages = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 300 });
+  const forPolling = autoRetry({ rethrowHttpErrors: true, rethrowInternalServerErrors: true });
+  const retries: Transformer = (prev, method, payload, signal) => (method === "getUpdates" ? forPolling : forMessages)(prev, method, payload, signal);
+  bot.api.config.use(link.observe, retries, link.withStopSignal);
+  const plainApi = new Api(opts.token, client);
+  plainApi.config.use(link.observe, link.withStopSignal);
+  const sender = new ChatSender(bot.api, log, { deliverMs: opts.deliverMs, signal: link.signal, problem: () => link.problem });
   const origins = new CommandOrigins();
-  const tracker = new ProgressTracker({ api: new Api(opts.token, client), editMs: opts.progressEditMs ?? 3000, clock: opts.clock, log });
+  const tracker = new ProgressTracker({ api: plainApi, editMs: opts.progressEditMs ?? 3000, clock: opts.clock, log, signal: link.signal });
   const reporter = new Reporter({ orchestrator: opts.orchestrator, sender, tracker, origins, chatIds: opts.chatIds, clock: opts.clock, log });
   const deps: BotDeps = { control: opts.control, orchestrator: opts.orchestrator, sender, origins, tasksDir: opts.tasksDir, clock: opts.clock, log };
 
@@ -83,45 +123,99 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   registerCallbacks(bot, deps);
 
   const webhook = opts.webhook ?? null;
+  const startCallMs = opts.startCallMs ?? DEFAULT_START_CALL_MS;
   let polling: Promise<void> | null = null;
   let started = false;
-  let stopped = false;
-  const webhookHandler = webhook ? webhookRequestHandler(bot, webhook.secretToken, () => stopped) : null;
+  let stopped: Promise<void> | null = null;
+  const webhookHandler = webhook ? webhookRequestHandler(bot, webhook.secretToken, () => stopped !== null) : null;
+
+  /** One start-up call: its own time limit, cancelled by the caller's signal and by stop(). */
+  async function startCall<T>(what: string, signal: AbortSignal | undefined, call: (signal: ApiSignal) => Promise<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(startCallMs);
+    try {
+      return await call(apiSignal(AbortSignal.any([deadline, ...(signal ? [signal] : [])])));
+    } catch (error) {
+      if (stopped || signal?.aborted) throw error;
+      if (deadline.aborted) throw new TelegramStartError(`${what}: no answer within ${startCallMs / 1000} s`);
+      const retryAfter = error instanceof GrammyError ? (error.parameters.retry_after ?? null) : null;
+      throw new TelegramStartError(`${what}: ${describeTelegramError(error)}${hint(error)}`, retryAfter);
+    }
+  }
 
   return {
     webhookHandler,
-    async start() {
+    async start(signal) {
       if (started) return;
-      started = true;
-      await bot.init();
-      // The command menu is a convenience: a failure is logged, the bot still works.
-      await bot.api.setMyCommands(BOT_COMMANDS).catch((error: unknown) => log.warn({ err: error }, "setMyCommands failed"));
+      if (stopped) throw new TelegramStartError("the bot is stopping");
+      bot.botInfo = await startCall("getMe", signal, (s) => plainApi.getMe(s));
+      // Telegram answers: report from now on (a later failure below is retried by the caller).
       reporter.start();
+      // The command menu is a convenience: a failure is logged, the bot still works.
+      await startCall("setMyCommands", signal, (s) => plainApi.setMyCommands(BOT_COMMANDS, {}, s)).catch((error: unknown) => {
+        if (stopped || signal?.aborted) throw error;
+        log.warn({ reason: (error as Error).message }, "setMyCommands failed; the command menu may be out of date");
+      });
       if (webhook) {
-        await bot.api.setWebhook(webhook.url, { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] });
+        await startCall("setWebhook", signal, (s) => plainApi.setWebhook(webhook.url, { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }, s));
+        started = true;
         log.info({ url: webhook.url, bot: bot.botInfo.username }, "Telegram webhook set");
         return;
       }
-      await new Promise<void>((resolve, reject) => {
-        polling = bot.start({ allowed_updates: [...ALLOWED_UPDATES], onStart: () => resolve() }).catch((error: unknown) => {
-          // Before onStart this fails start(); after it, polling is over: say so loudly.
-          log.error({ err: error }, "Telegram long polling stopped with an error; the bot no longer receives commands");
-          reject(error);
+      // bot.start() deletes a webhook too, retrying without end: doing it first, bounded, means
+      // a failure here is reported and retried by the caller instead of waiting silently.
+      await startCall("deleteWebhook", signal, (s) => plainApi.deleteWebhook({}, s));
+      // onStart comes once bot.start() has deleted the webhook (again); stop() or `signal` end the wait.
+      const cancelled = new AbortController();
+      const cancel = () => cancelled.abort();
+      signal?.addEventListener("abort", cancel);
+      link.signal.addEventListener("abort", cancel);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          cancelled.signal.addEventListener("abort", () => reject(new TelegramStartError("cancelled")));
+          polling = bot.start({ allowed_updates: [...ALLOWED_UPDATES], onStart: () => resolve() }).catch((error: unknown) => {
+            // Before onStart this fails start(); after it, polling is over: say so loudly.
+            const reason = `${describeTelegramError(error)}${hint(error)}`;
+            log.error({ reason }, `Telegram long polling stopped: ${reason}; the bot no longer receives commands`);
+            reject(new TelegramStartError(`long polling: ${reason}`));
+          });
         });
-      });
+      } finally {
+        signal?.removeEventListener("abort", cancel);
+        link.signal.removeEventListener("abort", cancel);
+      }
+      started = true;
       log.info({ bot: bot.botInfo.username, chats: opts.chatIds.length }, "Telegram bot polling");
     },
-    async stop() {
-      stopped = true;
-      reporter.stop();
-      if (polling) {
-        await bot.stop().catch((error: unknown) => log.warn({ err: error }, "confirming the last Telegram update failed"));
-        await polling;
+    stop() {
+      stopped ??= (async () => {
+        reporter.stop();
+        // bot.stop() ends polling and confirms the last update; its request is cancelled with the rest below.
+        const confirming = polling
+          ? bot.stop().catch((error: unknown) => {
+              if (!link.signal.aborted) log.warn({ reason: describeTelegramError(error) }, "confirming the last Telegram update failed; it may be delivered again");
+            })
+          : Promise.resolve();
+        // One short chance for what is queued (the "interrupted" notice); none when Telegram does not answer.
+        const flushMs = link.unreachable ? 0 : (opts.flushMs ?? DEFAULT_FLUSH_MS);
+        if (sender.pending > 0) log.info({ pending: sender.pending, flush_ms: flushMs }, "stopping the Telegram bot: queued messages get a last chance");
+        await settleWithin(Promise.all([confirming, sender.idle(flushMs)]), flushMs);
+        // Everything still waiting on Telegram gives up now (each message given up is logged).
+        link.abort();
+        const wound = await settleWithin(Promise.all([confirming, polling ?? Promise.resolve(), sender.idle(WIND_DOWN_MS)]), WIND_DOWN_MS);
+        if (!wound) log.warn({ pending_messages: sender.pending }, "the Telegram bot did not wind down within 2 s after cancelling its requests; going on");
         polling = null;
-      }
-      await sender.idle(5000);
+      })();
+      return stopped;
     },
   };
+}
+
+/** What to check, for the answers that mean a setting is wrong rather than Telegram being down. */
+function hint(error: unknown): string {
+  if (!(error instanceof GrammyError)) return "";
+  if (error.error_code === 401) return " (check TELEGRAM_BOT_TOKEN)";
+  if (error.error_code === 404) return " (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)";
+  return "";
 }
 
 /**

@@ -7,7 +7,8 @@
  *
  * Edits are lossy on purpose: they use an Api without auto-retry, and a 429 only postpones the
  * next edit by retry_after. Waiting out a penalty for a stale edit would hold up the messages
- * that matter.
+ * that matter. Each edit has `timeoutMs` (default 10 s) to get an answer and is cancelled by
+ * `signal` (shutdown), so a Telegram that does not answer never holds an edit, or the process.
  */
 import { GrammyError, type Api } from "grammy";
 import type { Clock } from "../core/clock.js";
@@ -15,9 +16,11 @@ import type { Progress } from "../core/run-outcome.js";
 import type { SessionState } from "../core/state.js";
 import type { Logger } from "../logging/create-logger.js";
 import { refIsCurrent, type TaskRef } from "./callback-data.js";
+import { describeTelegramError } from "./describe-telegram-error.js";
 import { renderTaskStarted } from "./render-change.js";
 import { secondsSince } from "./render-parts.js";
 import { splitHtml } from "./split-message.js";
+import { apiSignal } from "./telegram-link.js";
 
 export interface ProgressTarget {
   chatId: string;
@@ -45,6 +48,10 @@ export interface ProgressTrackerOptions {
   /** For the elapsed time shown; the throttle itself runs on real time. */
   clock: Clock;
   log: Logger;
+  /** Aborted at shutdown: an edit under way is cancelled. */
+  signal?: AbortSignal;
+  /** Time one edit may take, ms (default 10 000); an edit without an answer by then is dropped. */
+  timeoutMs?: number;
 }
 
 export class ProgressTracker {
@@ -111,12 +118,13 @@ export class ProgressTracker {
     // Telegram refuses an edit that changes nothing ("message is not modified").
     if (messageId === null || target.lastHtml === html || this.#run !== run) return;
     try {
-      await this.options.api.editMessageText(target.chatId, messageId, html, { parse_mode: "HTML" });
+      const signals = [AbortSignal.timeout(this.options.timeoutMs ?? 10_000), ...(this.options.signal ? [this.options.signal] : [])];
+      await this.options.api.editMessageText(target.chatId, messageId, html, { parse_mode: "HTML" }, apiSignal(AbortSignal.any(signals)));
       target.lastHtml = html;
     } catch (error) {
       const retryAfter = error instanceof GrammyError ? error.parameters.retry_after : undefined;
       if (retryAfter !== undefined) run.notBefore = Date.now() + retryAfter * 1000;
-      this.options.log.debug({ chat_id: target.chatId, err: error instanceof Error ? error.message : String(error) }, "progress edit dropped");
+      this.options.log.debug({ chat_id: target.chatId, err: describeTelegramError(error) }, "progress edit dropped");
     }
   }
 }

@@ -36,7 +36,8 @@ export function renderChange(state: SessionState, notifications: Notification[],
     const sections = [renderHead(head, state, now)];
     for (const n of rest) sections.push(DIVIDER, renderNext(n, state));
     if (started && started.task_index !== null) sections.push(DIVIDER, [`Next: ${label(state, started.task_index)}`, ...taskLines(state, started.task_index), "⚙️ Starting now..."].join("\n"));
-    if (head.event !== "session_paused") sections.push(commandsHint(state, head.event));
+    // A paused session says what to send itself; a log notice is about the service, not the session.
+    if (!["session_paused", "logs_failing", "logs_recovered"].includes(head.event)) sections.push(commandsHint(state, head.event));
     const approval = notes.find((n) => n.event === "approval_needed");
     const ref = approval && approval.task_index !== null && state.status === "waiting_approval" ? taskRef(state, approval.task_index) : null;
     out.push({ html: sections.join("\n\n"), keyboard: ref ? checkpointKeyboard(ref) : null, run: null });
@@ -104,6 +105,10 @@ function renderHead(n: Notification, state: SessionState, now: Date): string {
       return renderSessionComplete(state, now);
     case "approval_needed":
       return [`⏸️ ${bold(`${label(state, i)} waits for approval`)}`, ...taskLines(state, i), ...(state.waiting_reason ? [italic(`Why: ${state.waiting_reason}`)] : [])].join("\n");
+    case "logs_failing":
+      return [`🚨 ${bold("Logs are not being written")}`, "", escapeHtml(truncate(n.message, 1500))].join("\n");
+    case "logs_recovered":
+      return `📝 ${bold("Logs are being written again")}`;
     default:
       return escapeHtml(n.message);
   }

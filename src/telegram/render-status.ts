@@ -12,9 +12,12 @@ const STATUS_TEXT: Record<string, string> = SESSION_STATUS_TEXT;
 
 export function renderStatus(s: StatusData): string {
   const title = `📊 ${bold("Orchestrator Status")}`;
-  if (s.status === "idle" || s.total === 0) return [title, "", "Status: 💤 Idle (no session yet)", "", "/start to load today's task file, /help for all commands"].join("\n");
+  // What is wrong with the service itself (state not saved, logs not written) comes first.
+  const problems = (s.problems ?? []).map((p) => `⚠️ ${escapeHtml(truncate(p, 300))}`);
+  const head = problems.length > 0 ? [title, "", ...problems] : [title];
+  if (s.status === "idle" || s.total === 0) return [...head, "", "Status: 💤 Idle (no session yet)", "", "/start to load today's task file, /help for all commands"].join("\n");
   const p = s.progress;
-  const lines = [title, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${STATUS_TEXT[s.status] ?? escapeHtml(s.status)}${s.pause_requested ? " (pausing after this task)" : ""}`];
+  const lines = [...head, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${STATUS_TEXT[s.status] ?? escapeHtml(s.status)}${s.pause_requested ? " (pausing after this task)" : ""}`];
   if (s.waiting_reason) lines.push(`Why: ${escapeHtml(s.waiting_reason)}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`, `✅ Completed: ${p.completed}`);
   if (p.skipped > 0) lines.push(`⏭️ Skipped: ${p.skipped}`);

@@ -9,6 +9,7 @@ import type { Notification } from "../core/effects.js";
 import type { Logger } from "../logging/create-logger.js";
 import type { Change, Orchestrator } from "../orchestrator/orchestrator.js";
 import { taskRef } from "./callback-data.js";
+import { escapeHtml } from "./html.js";
 import type { ChatSender } from "./chat-sender.js";
 import type { CommandOrigins } from "./command-origins.js";
 import type { ProgressTracker } from "./progress-tracker.js";
@@ -35,6 +36,13 @@ export class Reporter {
     this.#unsubscribe = this.options.orchestrator.subscribe((change) => this.#onChange(change));
     const notice = renderBackOnline(this.options.orchestrator.state);
     if (notice) for (const chatId of this.options.chatIds) void this.options.sender.send(chatId, notice.html, notice.keyboard);
+    // A problem found before the bot was up (logs not written, state not saved at start) was
+    // told to n8n by its notification, but the bot was not listening yet: tell the phone now.
+    const problems = this.options.orchestrator.problems;
+    if (problems.length > 0) {
+      const html = ["⚠️ <b>The orchestrator has a problem</b>", ...problems.map((p) => escapeHtml(p))].join("\n");
+      for (const chatId of this.options.chatIds) void this.options.sender.send(chatId, html);
+    }
   }
 
   stop(): void {

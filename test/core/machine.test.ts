@@ -213,7 +213,15 @@ describe("running tasks", () => {
     const d = driverIn("running");
     const t = d.finish(outcome({ ok: false, kind: "cancelled", reason: "cancelled" }));
     expect(t.state.tasks[0]?.status).toBe("interrupted");
+    expect(t.state.tasks[0]?.error).toBe("interrupted: the orchestrator stopped while this task ran (shutdown)");
     expect(t.state.status).toBe("waiting_approval");
+  });
+
+  it("a shutdown while a pause was requested leaves no pending pause behind (as a crash does not)", () => {
+    const d = driverIn("running_pause_requested");
+    const t = d.finish(outcome({ ok: false, kind: "cancelled", reason: "cancelled" }));
+    expect(t.state).toMatchObject({ status: "waiting_approval", pause_requested: false });
+    expect(t.state.tasks[0]?.status).toBe("interrupted");
   });
 
   it("ignores results of a stale attempt", () => {
@@ -232,10 +240,11 @@ describe("running tasks", () => {
     expect(d.effectTypes()).toEqual(["notify:task_progress"]);
   });
 
-  it("records the spawned process for crash recovery", () => {
+  it("records the spawned process and the run's marker for crash recovery, and forgets them when it ends", () => {
     const d = driverIn("running");
-    const t = d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 4242, pgid: 4242, boot_id: "boot-a", output_log: "x.log" });
-    expect(t.state.tasks[0]).toMatchObject({ pid: 4242, pgid: 4242, boot_id: "boot-a", output_log: "x.log" });
+    const t = d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 4242, pgid: 4242, boot_id: "boot-a", run_marker: "m-1", output_log: "x.log" });
+    expect(t.state.tasks[0]).toMatchObject({ pid: 4242, pgid: 4242, boot_id: "boot-a", run_marker: "m-1", output_log: "x.log" });
+    expect(d.finish().state.tasks[0]).toMatchObject({ pid: null, pgid: null, run_marker: null });
   });
 
   it("retry with feedback resumes the failed Claude session", () => {
@@ -267,24 +276,70 @@ describe("running tasks", () => {
 });
 
 describe("recover after a restart", () => {
-  it("marks the running task interrupted, kills its group on the same boot, and waits", () => {
+  const spawned = (over: Partial<{ attempt: number; pgid: number; boot_id: string; run_marker: string | null }> = {}) =>
+    ({ type: "task_spawned", index: 0, attempt: 1, pid: 99, pgid: 99, boot_id: "boot-a", run_marker: "m-99", output_log: "x", ...over }) as const;
+
+  it("marks the running task interrupted, ends its group and everything carrying its marker on the same boot, and waits", () => {
     const d = driverIn("running");
-    d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 99, pgid: 99, boot_id: "boot-a", output_log: "x" });
+    d.send(spawned());
     const t = d.send({ type: "recover", boot_id: "boot-a" });
-    expect(t.effects).toContainEqual({ type: "kill_orphan", pgid: 99 });
+    expect(t.effects).toContainEqual({ type: "kill_orphan", index: 0, pgid: 99, run_marker: "m-99" });
     expect(t.state.status).toBe("waiting_approval");
-    expect(t.state.tasks[0]).toMatchObject({ status: "interrupted", pgid: null });
+    expect(t.state.tasks[0]).toMatchObject({ status: "interrupted", error: "interrupted: the orchestrator stopped while this task ran (crash or restart)" });
+    // The record stays until the leftovers are gone, so a crash meanwhile leaves the work to the next start.
+    expect(t.state.tasks[0]).toMatchObject({ pgid: 99, run_marker: "m-99" });
+    const forgot = d.send({ type: "orphans_ended", index: 0, run_marker: "m-99" });
+    expect(forgot.state.tasks[0]).toMatchObject({ pid: null, pgid: null, run_marker: null, status: "interrupted" });
     // Never re-run by itself: approve or retry is needed.
     expect(t.effects.some((e) => e.type === "run_task")).toBe(false);
     expect(d.send({ type: "retry" }).state.status).toBe("running");
   });
 
-  it("does not kill a recorded group after a reboot (pgids are reused)", () => {
+  it("after a reboot ends only what carries the marker: the recorded pgid may be someone else's now", () => {
     const d = driverIn("running");
-    d.send({ type: "task_spawned", index: 0, attempt: 1, pid: 99, pgid: 99, boot_id: "boot-a", output_log: "x" });
+    d.send(spawned());
     const t = d.send({ type: "recover", boot_id: "boot-b" });
-    expect(t.effects.some((e) => e.type === "kill_orphan")).toBe(false);
+    expect(t.effects.filter((e) => e.type === "kill_orphan")).toEqual([{ type: "kill_orphan", index: 0, pgid: null, run_marker: "m-99" }]);
     expect(t.state.tasks[0]?.status).toBe("interrupted");
+  });
+
+  it("signals no group of an earlier boot without a marker (an older state file), forgets it, and still asks for the state-mark sweep", () => {
+    const d = driverIn("running");
+    d.send(spawned({ run_marker: null }));
+    const t = d.send({ type: "recover", boot_id: "boot-b" });
+    // The pgid may be another process's now: only what carries the state file's mark is ended.
+    expect(t.effects.filter((e) => e.type === "kill_orphan")).toEqual([{ type: "kill_orphan", index: 0, pgid: null, run_marker: null }]);
+    expect(t.state.tasks[0]).toMatchObject({ status: "interrupted", pid: null, pgid: null, run_marker: null });
+  });
+
+  it("a restart that crashed while ending the leftovers ends them at the next start, changing nothing else", () => {
+    const d = driverIn("running");
+    d.send(spawned());
+    const first = d.send({ type: "recover", boot_id: "boot-a" });
+    const again = transition(first.state, { type: "recover", boot_id: "boot-a" }, d.ctx());
+    expect(again.state).toBe(first.state);
+    expect(again.effects).toEqual([{ type: "kill_orphan", index: 0, pgid: 99, run_marker: "m-99" }]);
+  });
+
+  it("ignores orphans_ended for a marker the task no longer carries (it runs again)", () => {
+    const d = driverIn("running");
+    d.send(spawned());
+    d.send({ type: "recover", boot_id: "boot-a" });
+    d.send({ type: "retry" });
+    d.send(spawned({ attempt: 2, run_marker: "m-new" }));
+    const before = d.state;
+    expect(d.send({ type: "orphans_ended", index: 0, run_marker: "m-99" }).state).toBe(before);
+    expect(d.state.tasks[0]).toMatchObject({ status: "running", run_marker: "m-new" });
+  });
+
+  it("words a shutdown and a crash the same way, naming which one it was", () => {
+    const shut = driverIn("running");
+    const shutError = shut.finish(outcome({ ok: false, kind: "cancelled", reason: "cancelled" })).state.tasks[0]?.error ?? "";
+    const crash = driverIn("running");
+    const crashError = crash.send({ type: "recover", boot_id: null }).state.tasks[0]?.error ?? "";
+    const prefix = "interrupted: the orchestrator stopped while this task ran";
+    expect(shutError.startsWith(prefix) && crashError.startsWith(prefix)).toBe(true);
+    expect([shutError.slice(prefix.length), crashError.slice(prefix.length)]).toEqual([" (shutdown)", " (crash or restart)"]);
   });
 
   it("leaves a state that was not running alone", () => {

@@ -4,10 +4,8 @@
  * today's task file, a ManualClock, and a logger that keeps its lines for inspection.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pino } from "pino";
 import { ManualClock } from "../../src/core/clock.js";
 import type { SessionState } from "../../src/core/state.js";
 import { createHttpApp, type HttpAppOptions } from "../../src/http/create-http-app.js";

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { gzipSync } from "node:zlib";
 import { startHarness, type Harness } from "./http-harness.js";
 
 describe("webhook bodies: JSON only, bounded, well-formed", () => {
@@ -28,6 +29,47 @@ describe("webhook bodies: JSON only, bounded, well-formed", () => {
     const r = await h.request("POST", "/webhook/status", { body: "[1, 2]", headers: json({ "x-webhook-secret": h.secret }) });
     expect(r.status).toBe(400);
     expect(r.json.message).toContain("JSON object");
+  });
+
+  it("400s a bare JSON string, number, boolean or null: the body must be an object (not 'not valid JSON')", async () => {
+    const kinds: [string, string][] = [['"hello"', "a string"], ["42", "a number"], ["true", "a boolean"], ["null", "null"], [`"${h.secret}"`, "a string"]];
+    for (const [body, kind] of kinds) {
+      const r = await h.request("POST", "/webhook/status", { body, headers: json({ "x-webhook-secret": h.secret }) });
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({ status: "error", error: "bad_request", message: `The body must be a JSON object, e.g. {"command": "status"}, not ${kind}.` });
+    }
+  });
+
+  it("415s a compressed body before reading it: a gzip bomb is never inflated", async () => {
+    // 8 MB of zeros gzips to ~8 KB; inflating it would be 8 MB for one request.
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, "0"));
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      const r = await fetch(`${h.server.url}/webhook/status`, { method: "POST", body: bomb, headers: json({ "x-webhook-secret": h.secret, "content-encoding": encoding }) });
+      expect(r.status).toBe(415);
+      expect(await r.json()).toEqual({ status: "error", error: "unsupported_media_type", message: `Compressed bodies are not accepted (Content-Encoding: ${encoding}). Send plain UTF-8 JSON without Content-Encoding.` });
+    }
+  });
+
+  it("takes __proto__ and constructor keys as plain data: nothing is polluted, the command still validated", async () => {
+    const body = `{"secret": "${h.secret}", "command": "logs", "__proto__": {"lines": 1, "polluted": true}, "constructor": {"prototype": {"polluted": true}}}`;
+    const r = await h.request("POST", "/webhook/command", { body, headers: json() });
+    expect(r.status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("lines");
+    // A command hidden in __proto__ is no command.
+    const hidden = await h.request("POST", "/webhook/command", { body: `{"secret": "${h.secret}", "__proto__": {"command": "start"}}`, headers: json() });
+    expect(hidden.status).toBe(400);
+    expect(hidden.json.message).toMatch(/^"command" is required/);
+    expect(h.orchestrator.state.status).toBe("idle");
+  });
+
+  it("400s deep nesting inside the limit without a crash", async () => {
+    const deep = "[".repeat(400) + "]".repeat(400);
+    const r = await h.request("POST", "/webhook/status", { body: `{"x": ${deep}}`, headers: json({ "x-webhook-secret": h.secret }) });
+    expect(r.status).toBe(200);
+    const bare = await h.request("POST", "/webhook/status", { body: deep, headers: json({ "x-webhook-secret": h.secret }) });
+    expect(bare.status).toBe(400);
+    expect(bare.json.message).toMatch(/not an array\.$/);
   });
 
   it("413s a body over the limit", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { afterEach, describe, expect, it, jest } from "@jest/globals";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CONTROL_COMMANDS } from "../../src/control/control-types.js";
@@ -144,10 +144,21 @@ describe("webhook commands", () => {
     expect(r.json).toMatchObject({ status: "error", error: "unavailable", message: expect.stringContaining("shutting down") });
   });
 
+  it("503s a log that is not a regular file, naming it and what to do", async () => {
+    h = await startHarness();
+    // The day's log path is a folder: a known failure, answered with its reason, not a 500.
+    const file = path.join(h.logsDir, `${h.today}.log`);
+    await mkdir(file, { recursive: true });
+    const r = await h.post("/webhook/logs");
+    expect(r.status).toBe(503);
+    expect(r.json).toEqual({ status: "error", error: "unavailable", message: `Cannot read the log: ${file} is a directory, not a regular file. Remove it: the service writes its daily log there.` });
+  });
+
   it("500s an unexpected failure without its details, and logs them", async () => {
     h = await startHarness();
-    // The day's log path is a folder: reading it fails with EISDIR inside Control.
-    await mkdir(path.join(h.logsDir, `${h.today}.log`), { recursive: true });
+    // A bug inside Control (not one of its known refusals) stands in for any unexpected failure.
+    const bug = Object.assign(new Error("EISDIR: illegal operation on a directory, read"), { code: "EISDIR" });
+    jest.spyOn(h.control, "execute").mockRejectedValueOnce(bug);
     const r = await h.post("/webhook/logs");
     expect(r.status).toBe(500);
     expect(r.json).toEqual({ status: "error", error: "internal", message: "Internal error; the orchestrator log has the details." });

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { ManualClock } from "../../src/core/clock.js";
-import { DailyFileStream, localDate } from "../../src/logging/daily-file-stream.js";
+import { DailyFileStream, localDate, VANISHED_CHECK_MS } from "../../src/logging/daily-file-stream.js";
+import { LogHealth } from "../../src/logging/log-health.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -92,5 +93,49 @@ describe("DailyFileStream", () => {
     s.write("kept\n");
     s.close();
     expect(readFileSync(path.join(dir, "2026-03-15.log"), "utf8")).toBe("kept\n");
+  });
+
+  it("tells its health once when writing fails and once when it works again", () => {
+    const dir = tempDir();
+    const clock = new ManualClock(new Date(2026, 2, 14, 9, 0));
+    const health = new LogHealth();
+    const fail: string[] = [];
+    const ok: string[] = [];
+    Object.assign(health, { fail: (src: string, msg: string) => fail.push(`${src}: ${msg}`), ok: (src: string) => ok.push(src) });
+    const s = new DailyFileStream(dir, clock, health);
+    mkdirSync(path.join(dir, "2026-03-14.log")); // today's name taken: every open fails
+    s.write("lost 1\n");
+    s.write("lost 2\n");
+    expect(fail).toEqual([expect.stringMatching(/^daily_log: EISDIR: illegal operation on a directory, open '.*2026-03-14\.log'$/)]);
+    expect(ok).toEqual([]);
+    rmSync(path.join(dir, "2026-03-14.log"), { recursive: true });
+    s.write("kept\n");
+    s.write("kept too\n");
+    expect(ok).toEqual(["daily_log"]);
+    expect(fail).toHaveLength(1);
+    s.close();
+    expect(readFileSync(path.join(dir, "2026-03-14.log"), "utf8")).toBe("kept\nkept too\n");
+  });
+
+  it("probe() finds a log that cannot be written before any line is", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "a-file"), "");
+    const health = new LogHealth();
+    const s = new DailyFileStream(path.join(dir, "a-file", "logs"), new ManualClock(new Date(2026, 2, 14, 9, 0)), health);
+    s.probe();
+    expect(health.problem).toMatch(/^ENOTDIR: not a directory, mkdir '.*a-file\/logs'$/);
+  });
+
+  it("reopens a file deleted under it (the folder removed), within VANISHED_CHECK_MS", () => {
+    const dir = path.join(tempDir(), "logs");
+    const clock = new ManualClock(new Date(2026, 2, 14, 9, 0));
+    const s = new DailyFileStream(dir, clock);
+    s.write("before\n");
+    rmSync(dir, { recursive: true });
+    s.write("into the deleted file\n"); // not checked yet: lost, like any write to a deleted file
+    clock.advance(VANISHED_CHECK_MS);
+    s.write("after\n");
+    s.close();
+    expect(readFileSync(path.join(dir, "2026-03-14.log"), "utf8")).toBe("after\n");
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { systemClock } from "../../src/core/clock.js";
+import { OUTBOX_LIMIT } from "../../src/core/machine.js";
 import type { SessionState } from "../../src/core/state.js";
 import { FileStateStore } from "../../src/store/state-store.js";
 import { HttpCatcher } from "../fixtures/http-catcher.js";
@@ -54,6 +55,33 @@ describe("N8nNotifier when n8n misbehaves", () => {
     await until(orchestrator, (s) => s.status === "completed");
     expect(orchestrator.state.outbox.map((e) => e.id)).toEqual(["S1-1", "S1-2", "S1-3", "S1-4"]);
     await notifier.idle();
+  });
+
+  it("says loudly, once, when the outbox limit drops notifications n8n never got, and counts them when n8n is back", async () => {
+    const catcher = await HttpCatcher.start(500);
+    const { logger, logs } = collectingLogger();
+    const orchestrator = await openOrchestrator({ logger });
+    const notifier = fastNotifier({ url: `${catcher.url}/hook`, orchestrator, logger, retries: 0, retryPauseMs: 60_000 });
+    cleanups.push(() => catcher.close(), () => orchestrator.shutdown(), () => notifier.stop());
+    notifier.start();
+    // 251 tasks: 504 notifications for a limit of 500, so the 4 oldest go.
+    expect((await orchestrator.dispatch(startCommand(251))).ok).toBe(true);
+    await until(orchestrator, (s) => s.status === "completed", 20_000);
+    expect(orchestrator.state.outbox).toHaveLength(OUTBOX_LIMIT);
+    expect(orchestrator.state.outbox[0]?.id).toBe("S1-5");
+    const told = logs.lines.filter((l) => /outbox is full/.test(String(l.msg)));
+    // Before: nothing at all was logged.
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ level: 50, module: "notify", first_id: "S1-1", first_event: "session_started" });
+    expect(String(told[0]?.msg)).toMatch(/n8n will never get them/);
+
+    await notifier.stop();
+    catcher.setMode(200);
+    notifier.start();
+    await until(orchestrator, (s) => s.outbox.length === 0, 10_000);
+    await notifier.idle();
+    expect(accepted(catcher.requests)).toHaveLength(OUTBOX_LIMIT);
+    expect(logs.lines.find((l) => String(l.msg).startsWith("n8n takes notifications again"))).toMatchObject({ level: 40, dropped: 4 });
   });
 
   it("keeps undelivered notifications across a restart and delivers them with their original ids", async () => {

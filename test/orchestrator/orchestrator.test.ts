@@ -5,6 +5,8 @@ import { ManualClock } from "../../src/core/clock.js";
 import { createIdleState, createTaskRecord, type SessionState } from "../../src/core/state.js";
 import { createSilentLogger } from "../../src/logging/create-logger.js";
 import { Orchestrator, type Change } from "../../src/orchestrator/orchestrator.js";
+import type { LeftoversEnded, RunLeftovers } from "../../src/orchestrator/end-run-leftovers.js";
+import type { Runner } from "../../src/runner/runner.js";
 import { ScriptedRunner, type Script } from "../../src/runner/scripted-runner.js";
 import { MemoryStateStore } from "../../src/store/state-store.js";
 import { def, policies } from "../core/machine-helpers.js";
@@ -22,10 +24,28 @@ class FlakyStore extends MemoryStateStore {
   }
 }
 
-async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial?: SessionState; bootId?: string | null; killed?: number[]; maxContinuations?: number } = {}) {
+interface OpenOptions {
+  policy?: ApprovalPolicy;
+  scripts?: Script[];
+  initial?: SessionState;
+  bootId?: string | null;
+  killed?: RunLeftovers[];
+  killOrphan?: (orphan: RunLeftovers) => Promise<LeftoversEnded | void>;
+  maxContinuations?: number;
+  runner?: Runner;
+}
+
+async function open(opts: OpenOptions = {}) {
   const store = new FlakyStore(opts.initial);
   const runner = new ScriptedRunner(...(opts.scripts ?? []));
-  const orchestrator = await Orchestrator.open({
+  const orchestrator = await openWith(store, opts.runner ?? runner, opts);
+  const changes: Change[] = [];
+  orchestrator.subscribe((c) => changes.push(c));
+  return { store, runner, orchestrator, changes };
+}
+
+function openWith(store: FlakyStore, runner: Runner, opts: OpenOptions): Promise<Orchestrator> {
+  return Orchestrator.open({
     store,
     runner,
     clock: new ManualClock(),
@@ -33,13 +53,10 @@ async function open(opts: { policy?: ApprovalPolicy; scripts?: Script[]; initial
     logger: createSilentLogger(),
     logsDir: "/tmp/orchestrator-test-logs",
     bootId: opts.bootId ?? "boot-1",
-    killOrphan: async (pgid) => void opts.killed?.push(pgid),
+    killOrphan: opts.killOrphan ?? (async (orphan) => void opts.killed?.push(orphan)),
     saveRetryMs: 5,
     maxContinuations: opts.maxContinuations,
   });
-  const changes: Change[] = [];
-  orchestrator.subscribe((c) => changes.push(c));
-  return { store, runner, orchestrator, changes };
 }
 
 /** Resolves once the state satisfies `pred` (checked after every transition). */
@@ -86,6 +103,8 @@ describe("Orchestrator", () => {
     expect(reply.message).toMatch(/Could not save the state.*ENOSPC/);
     expect(orchestrator.state.status).toBe("waiting_approval");
     expect(runner.calls).toHaveLength(0);
+    // The background re-save works at once here (orchestrator-degraded.test.ts has the rest).
+    for (let i = 0; i < 100 && orchestrator.problems.length > 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect((await orchestrator.dispatch({ type: "approve" })).ok).toBe(true);
   });
 
@@ -128,14 +147,56 @@ describe("Orchestrator", () => {
     const crashed = createIdleState();
     const task = { ...createTaskRecord(def(1)), status: "running" as const, attempts: 1, pid: 4321, pgid: 4321, boot_id: "boot-1" };
     Object.assign(crashed, { session_id: "S0", task_file: "/x/t.md", status: "running", tasks: [task, createTaskRecord(def(2))] });
-    const killed: number[] = [];
+    const killed: RunLeftovers[] = [];
     const { orchestrator, store, runner } = await open({ initial: crashed, killed, policy: policies.auto });
     expect(orchestrator.state.status).toBe("waiting_approval");
     expect(orchestrator.state.tasks[0]?.status).toBe("interrupted");
     expect(store.lastSaved?.tasks[0]?.status).toBe("interrupted");
     await orchestrator.shutdown(); // waits for the orphan kill
-    expect(killed).toEqual([4321]);
+    expect(killed).toEqual([{ pgid: 4321, run_marker: null, state_marker: null }]);
     expect(runner.calls).toHaveLength(0);
+  });
+
+  it("records the run's marker the runner reports at spawn", async () => {
+    const runner: Runner = {
+      run: (_req, hooks) =>
+        new Promise(() => hooks?.onSpawn?.({ pid: 777, pgid: 777, run_marker: "777-abc-def" })), // never ends: the run is "in flight"
+    };
+    const { orchestrator, store } = await open({ policy: policies.auto, runner });
+    await orchestrator.dispatch(start(1));
+    await until(orchestrator, (s) => s.tasks[0]?.pid === 777);
+    expect(store.lastSaved?.tasks[0]).toMatchObject({ pid: 777, pgid: 777, run_marker: "777-abc-def", boot_id: "boot-1" });
+  });
+
+  it("after a crash, ends everything carrying the run's marker and its group before it takes any command, then forgets them", async () => {
+    const crashed = createIdleState();
+    const task = { ...createTaskRecord(def(1)), status: "running" as const, attempts: 1, pid: 4321, pgid: 4321, boot_id: "boot-1", run_marker: "4000-x-y" };
+    Object.assign(crashed, { session_id: "S0", task_file: "/x/t.md", status: "running", tasks: [task, createTaskRecord(def(2))] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const asked: RunLeftovers[] = [];
+    const store = new FlakyStore(crashed);
+    const opening = openWith(store, new ScriptedRunner(), {
+      policy: policies.auto,
+      killOrphan: async (orphan) => {
+        asked.push(orphan);
+        await gate;
+        return { ended: [4321, 4400], forced: false, survivors: [] };
+      },
+    });
+    let opened = false;
+    void opening.then(() => (opened = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked).toEqual([{ pgid: 4321, run_marker: "4000-x-y", state_marker: null }]);
+    expect(opened).toBe(false); // no command can come in while the leftovers may still run
+    // The record is kept on disk until they are gone: a crash now leaves the work to the next start.
+    expect(store.lastSaved?.tasks[0]).toMatchObject({ status: "interrupted", pgid: 4321, run_marker: "4000-x-y" });
+    release();
+    const orchestrator = await opening;
+    const state = await orchestrator.waitFor((s) => s.tasks[0]?.run_marker === null, 2000);
+    expect(state.tasks[0]).toMatchObject({ status: "interrupted", pid: null, pgid: null });
+    expect(store.lastSaved?.tasks[0]).toMatchObject({ pid: null, pgid: null, run_marker: null });
+    await orchestrator.shutdown();
   });
 
   it("retry with feedback resumes the failed Claude session with the feedback as the prompt", async () => {

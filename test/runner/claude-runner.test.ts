@@ -32,7 +32,9 @@ describe("ClaudeRunner scenarios", () => {
       { kind: "text", text: "All 12 tests pass." },
     ]);
     const [call] = calls(r.dir);
-    expect(r.spawned).toEqual([{ pid: call.pid, pgid: call.pid }]);
+    expect(r.spawned).toEqual([expect.objectContaining({ pid: call.pid, pgid: call.pid, log_error: null })]);
+    expect(r.outcome.output_log).toEqual({ created: true, error: null });
+    expect(r.outcome.stderr_tail).toBeNull();
     expect(call.argv).toEqual([
       "-p", "--output-format", "stream-json", "--verbose", "--model", "claude-test", "--max-turns", "5",
       "--allowedTools", "Bash,Edit", "--permission-mode", "acceptEdits",
@@ -58,7 +60,7 @@ describe("ClaudeRunner scenarios", () => {
     ["usage_limit", "error_result", "Claude reported an error: You've hit your limit · resets 3pm (UTC)", 1],
     ["max_turns", "max_turns", "Claude reached its turn limit (3)", 1],
     ["error_during_execution", "error_subtype", "Claude reported an error (error_during_execution): Tool execution failed: ENOSPC", 1],
-    ["crash", "exit_error", "exited 3: fatal: something broke", 3],
+    ["crash", "exit_error", expect.stringMatching(/^exited 3: fatal: something broke \(stderr is at the end of \/.*task\.log\)$/), 3],
     ["stderr_exit", "exit_error", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "Error: Invalid API key · Please run /login")`, 1],
     ["no_result", "no_result", "ended without a result line (exit 0)", 0],
   ])("%s -> %s", async (scenario, kind, reason, exitCode) => {
@@ -102,7 +104,7 @@ describe("ClaudeRunner scenarios", () => {
 
   it("resume of an unknown session fails with the CLI's message", async () => {
     const r = await run("resume_not_found", {}, { resumeSessionId: "dead" });
-    expect(r.outcome).toMatchObject({ kind: "exit_error", reason: "exited 1: No conversation found with session ID: dead" });
+    expect(r.outcome).toMatchObject({ kind: "exit_error", reason: `exited 1: No conversation found with session ID: dead (stderr is at the end of ${r.logFile})` });
   });
 
   it("scrubs the child's environment", async () => {
@@ -188,7 +190,7 @@ describe("ClaudeRunner start failures", () => {
     const runner = new ClaudeRunner(fakeConfig(dir, { command: [process.execPath, script] }), { env: { PATH: process.env.PATH }, dropEnv: [] });
     const logFile = path.join(dir, "t.log");
     const outcome = await runner.run({ prompt: "p".repeat(4 * 1024 * 1024), logFile });
-    expect(outcome).toMatchObject({ kind: "exit_error", reason: "exited 2: last words", exit_code: 2 });
+    expect(outcome).toMatchObject({ kind: "exit_error", reason: `exited 2: last words (stderr is at the end of ${logFile})`, exit_code: 2 });
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("[stderr] (only the last 64 KB of stderr kept)\n");
     expect(log.length).toBeLessThan(70 * 1024);
@@ -199,7 +201,37 @@ describe("ClaudeRunner start failures", () => {
     dirs.push(dir);
     writeFileSync(path.join(dir, "file"), "");
     const runner = new ClaudeRunner(fakeConfig(dir), { env: { PATH: process.env.PATH }, dropEnv: [] });
-    const outcome = await runner.run({ prompt: "x", logFile: path.join(dir, "file", "sub", "t.log") });
+    const logFile = path.join(dir, "file", "sub", "t.log");
+    const spawned: unknown[] = [];
+    const outcome = await runner.run({ prompt: "x", logFile }, { onSpawn: (info) => spawned.push(info) });
     expect(outcome.kind).toBe("success");
+    // Said, not swallowed: at spawn (so the path is never recorded) and in the outcome.
+    expect(spawned).toEqual([expect.objectContaining({ log_error: expect.stringMatching(/^could not open the output log: ENOTDIR: not a directory, mkdir '.*file\/sub'$/) })]);
+    expect(outcome.output_log).toEqual({ created: false, error: expect.stringContaining("ENOTDIR") });
+  });
+
+  it("a crash whose log cannot be written: the end of stderr is kept in the outcome, and the reason says so", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(path.join(dir, "file"), "");
+    const runner = new ClaudeRunner(fakeConfig(dir), { env: { PATH: process.env.PATH }, dropEnv: [] });
+    const outcome = await runner.run({ prompt: "FAKE_CLAUDE: crash", logFile: path.join(dir, "file", "t.log") });
+    expect(outcome).toMatchObject({
+      kind: "exit_error",
+      reason: "exited 3: fatal: something broke (the output log could not be written: the end of stderr is kept in the state, in the task's stderr_tail)",
+      output_log: { created: false, error: expect.stringContaining("could not open the output log") },
+      stderr_tail: "fatal: something broke",
+    });
+  });
+
+  it("a log cut short by a failing write says after how much (a real full disk is in test/faults/full-disk.test.ts)", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // /dev/full: every write fails with ENOSPC, as on a full disk.
+    const runner = new ClaudeRunner(fakeConfig(dir), { env: { PATH: process.env.PATH }, dropEnv: [] });
+    const outcome = await runner.run({ prompt: "FAKE_CLAUDE: crash", logFile: "/dev/full" });
+    expect(outcome.output_log).toEqual({ created: true, error: expect.stringMatching(/^the output log was cut short after 0 B: ENOSPC: no space left on device, write$/) });
+    expect(outcome.stderr_tail).toBe("fatal: something broke");
+    expect(outcome.reason).toMatch(/kept in the state, in the task's stderr_tail\)$/);
   });
 });

@@ -120,3 +120,24 @@ describe("buildOutcome", () => {
     });
   });
 });
+
+describe("lastLine", () => {
+  it("takes the error line of a Node.js crash, not its stack or the 'Node.js v20' line", async () => {
+    const { lastLine } = await import("../../src/runner/describe-failure.js");
+    const crash = [
+      "/x/claude.js:3",
+      "  throw new Error('boom: the config is broken');",
+      "  ^",
+      "",
+      "Error: boom: the config is broken",
+      "    at Object.<anonymous> (/x/claude.js:3:9)",
+      "    at node:internal/main/run_main_module:28:49",
+      "",
+      "Node.js v20.20.2",
+      "",
+    ].join("\n");
+    expect(lastLine(crash)).toBe("Error: boom: the config is broken");
+    expect(lastLine("plain failure\n")).toBe("plain failure");
+    expect(lastLine("Node.js v20.20.2")).toBe("Node.js v20.20.2");
+  });
+});

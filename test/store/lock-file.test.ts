@@ -1,10 +1,12 @@
 import { describe, it, expect, beforeEach, afterEach } from "@jest/globals";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AlreadyRunningError, StateError } from "../../src/core/errors.js";
 import { acquireLock, isProcessAlive } from "../../src/store/lock-file.js";
-import { deadPid, runFixture, type RunningChild } from "./child-process.js";
+import { deadPid, repoRoot, runFixture, type RunningChild } from "./child-process.js";
 
 let dir: string;
 let stateFile: string;
@@ -77,6 +79,40 @@ describe("acquireLock", () => {
     expect(await readFile(lockFile, "utf8")).toBe(`${process.pid}\n`);
     await lock.release();
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  // Zombies are seen through /proc/<pid>/stat: Linux only.
+  (existsSync("/proc/self/stat") ? it : it.skip)("takes over the lock of a SIGKILLed process that is still a zombie (its parent has not reaped it)", async () => {
+    // The holder's parent is a shell that exec's into `sleep`, which never calls wait(): after
+    // the SIGKILL the holder stays a zombie, as it does after a kill -9 until its parent reaps it.
+    const wrapper = spawn("sh", ["-c", '"$0" "$@" & exec sleep 60', process.execPath, path.join(repoRoot, "bin/run-ts.js"), path.join(repoRoot, "test/fixtures/hold-lock.ts"), stateFile], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const holderPid = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the holder did not take the lock within 20 s")), 20_000);
+        let out = "";
+        wrapper.stdout!.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /locked (\d+)/.exec(out);
+          if (m) (clearTimeout(timer), resolve(Number(m[1])));
+        });
+      });
+      process.kill(holderPid, "SIGKILL");
+      const deadline = Date.now() + 5000;
+      while (!/\) Z /.test(await readFile(`/proc/${holderPid}/stat`, "utf8").catch(() => ""))) {
+        if (Date.now() > deadline) throw new Error(`pid ${holderPid} did not become a zombie within 5 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await readFile(lockFile, "utf8")).toBe(`${holderPid}\n`);
+      expect(isProcessAlive(holderPid)).toBe(false);
+      const lock = await acquireLock(stateFile);
+      expect(await readFile(lockFile, "utf8")).toBe(`${process.pid}\n`);
+      await lock.release();
+    } finally {
+      wrapper.kill("SIGKILL"); // init then reaps the zombie
+    }
   });
 
   it.each([

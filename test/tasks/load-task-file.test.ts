@@ -4,7 +4,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { TaskFileError } from "../../src/core/errors.js";
-import { loadTaskFile } from "../../src/tasks/load-task-file.js";
+import { loadTaskFile, TASK_FILE_MAX_BYTES } from "../../src/tasks/load-task-file.js";
+import { makeFifo } from "../support/make-fifo.js";
 
 const fixture = (name: string): Promise<string> =>
   readFile(new URL(`../fixtures/tasks/${name}`, import.meta.url), "utf8");
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Writes `text` to a new file in the temp folder and returns its path. */
-async function write(name: string, text: string): Promise<string> {
+async function write(name: string, text: string | Buffer): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
@@ -122,6 +123,50 @@ describe("loadTaskFile: failures are TaskFileErrors with a clear message", () =>
     const error = await failure(given);
     expect(error.message).toBe(`${given}:1: no tasks found; start each task with a heading like '## Task 1: Title'`);
     expect(error.issues[0].file).toBe(given);
+  });
+});
+
+describe("loadTaskFile: only regular files, bounded, and the bytes as written", () => {
+  const task = (i: number, body = `Do thing ${i}`) => `## Task ${i}: Task ${i}\n**Description:** ${body}\n`;
+
+  it("refuses a FIFO at once instead of waiting for a writer", async () => {
+    const path = join(dir, "pipe.md");
+    await makeFifo(path);
+    const started = Date.now();
+    const error = await failure(path);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error.message).toBe(`task file is a FIFO (named pipe), not a regular file: ${path}. Pass a .md or .yaml task file.`);
+  });
+
+  it("refuses a character device (it would never end)", async () => {
+    expect((await failure("/dev/zero")).message).toBe("task file is a character device, not a regular file: /dev/zero. Pass a .md or .yaml task file.");
+  });
+
+  it("loads a 5 MB file, and refuses one over the cap naming the limit", async () => {
+    const big = await write("five-mb.md", task(1, "x".repeat(5 * 1024 * 1024)));
+    const [only] = await loadTaskFile(big);
+    expect(only?.description).toHaveLength(5 * 1024 * 1024);
+    expect(TASK_FILE_MAX_BYTES).toBe(16 * 1024 * 1024);
+    const over = await write("over.md", Buffer.alloc(TASK_FILE_MAX_BYTES + 1, "a"));
+    expect((await failure(over)).message).toBe(`task file is too large: ${over} is 16 MiB (${TASK_FILE_MAX_BYTES + 1} bytes), over the 16 MiB limit. Split it into smaller task files.`);
+  });
+
+  it("reports invalid UTF-8 and NUL bytes as file:line issues instead of altering the text", async () => {
+    const bytes = Buffer.concat([Buffer.from(task(1) + "\n---\n"), Buffer.from("## Task 2: Bad \xff byte\n", "latin1"), Buffer.from("**Description:** a\0b\r\n")]);
+    const path = await write("bytes.md", bytes);
+    const error = await failure(path);
+    expect(error.message.split("\n")).toEqual([`${path}:5: not valid UTF-8; save the file as UTF-8`, `${path}:6: contains a NUL byte; a task file is plain text (is this a binary file?)`]);
+    expect(error.issues.map((i) => i.line)).toEqual([5, 6]);
+  });
+
+  it("says a UTF-16 file is UTF-16", async () => {
+    const path = await write("utf16.md", Buffer.from("\ufeff" + task(1), "utf16le"));
+    expect((await failure(path)).message).toBe(`${path}:1: the file is UTF-16; save it as UTF-8`);
+  });
+
+  it("keeps valid UTF-8 (and a UTF-8 BOM) exactly", async () => {
+    const path = await write("unicode.md", "\ufeff" + task(1, "ünïcödé — 日本語 🚀"));
+    expect((await loadTaskFile(path))[0]?.description).toBe("ünïcödé — 日本語 🚀");
   });
 });
 

@@ -3,10 +3,8 @@
  * scripted or custom runner) through a real Control. Tasks folder with today's file, a
  * ManualClock, a logger whose lines the test can read, one allowed chat (CHAT).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pino } from "pino";
 import { ManualClock } from "../../src/core/clock.js";
 import type { SessionState } from "../../src/core/state.js";
 import { localDate } from "../../src/logging/daily-file-stream.js";

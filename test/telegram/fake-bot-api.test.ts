@@ -80,6 +80,26 @@ describe("fake Bot API", () => {
     expect(await send("c")).toMatchObject({ ok: true });
   });
 
+  it("answers every call with a 429 flood or a 5xx until failAll(null), ending a long poll under way", async () => {
+    const polling = call("getUpdates", { timeout: 5 });
+    const t0 = performance.now();
+    setTimeout(() => fake.failAll({ errorCode: 429, retryAfter: 7 }), 50);
+    expect(await polling).toEqual({ ok: false, error_code: 429, description: "Too Many Requests: retry after 7", parameters: { retry_after: 7 } });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(await call("getMe")).toMatchObject({ error_code: 429 });
+    fake.failAll({ errorCode: 500 });
+    expect(await send("x")).toEqual({ ok: false, error_code: 500, description: "Internal Server Error" });
+    expect(fake.sent).toEqual([]);
+    fake.failAll(null);
+    expect(await send("y")).toMatchObject({ ok: true });
+    expect(fake.calls().map((c) => [c.method, c.error])).toEqual([
+      ["getUpdates", "Too Many Requests: retry after 7"],
+      ["getMe", "Too Many Requests: retry after 7"],
+      ["sendMessage", "Internal Server Error"],
+      ["sendMessage", null],
+    ]);
+  });
+
   it("records webhooks (getUpdates then conflicts), commands, documents and callback answers", async () => {
     expect(await call("setWebhook", { url: "https://example.test/hook", secret_token: "abc_DEF-1" })).toMatchObject({ ok: true });
     expect(fake.webhook).toEqual({ url: "https://example.test/hook", secret_token: "abc_DEF-1" });

@@ -80,3 +80,19 @@ describe("renderChange", () => {
     expect(started).toEqual([{ html: expect.stringContaining("⚙️ <b>Executing Task 2/3</b>"), keyboard: null, run: taskRef(running, 1) }]);
   });
 });
+
+describe("renderStatus", () => {
+  it("puts the service's problems first, escaped, in valid Telegram HTML", async () => {
+    const { renderStatus } = await import("../../src/telegram/render-status.js");
+    const { statusData } = await import("../../src/control/status-data.js");
+    const problem = "logs are not being written: EROFS: read-only file system, open '/x/<today>.log'";
+    for (const state of [createIdleState(), session()]) {
+      const html = renderStatus(statusData(state, new Date("2025-11-20T09:40:00Z"), [problem]));
+      const parsed = parseTelegramHtml(html);
+      expect(parsed).toMatchObject({ ok: true });
+      expect(parsed.ok && parsed.text).toContain(`⚠️ ${problem}`);
+      expect(html.indexOf("⚠️")).toBeLessThan(html.indexOf("Status:"));
+    }
+    expect(renderStatus(statusData(session(), new Date("2025-11-20T09:40:00Z")))).not.toContain("⚠️");
+  });
+});

@@ -100,4 +100,16 @@ describe("Telegram reports", () => {
     await h.sentContaining("Executing Task 1/2</b> (attempt 2)", mark);
     expect(h.orchestrator.state.tasks[0]?.attempts).toBe(2);
   });
+
+  it("tells the phone at start about a problem found before the bot was up (logs not written)", async () => {
+    h = await startBotHarness();
+    // The log problem itself is made real in test/faults/readonly-logs.test.ts; here only its
+    // hand-over to a bot that starts after it was found.
+    Object.defineProperty(h.orchestrator, "problems", { configurable: true, get: () => ["logs are not being written: EROFS: read-only file system"] });
+    const mark = h.fake.sent.length;
+    await h.restartBot();
+    const notice = await h.sentContaining("The orchestrator has a problem", mark);
+    expect(notice.chat_id).toBe(CHAT);
+    expect(notice.text).toContain("logs are not being written: EROFS");
+  });
 });

@@ -22,8 +22,11 @@ installed=$(node -p "try { require('$here/node_modules/n8n/package.json').versio
 if [ ! -x "$here/node_modules/.bin/n8n" ] || [ ! -f "$here/node_modules/.package-lock.json" ] || [ "$installed" != "$pinned" ]; then
   echo "test:n8n: installing n8n $pinned in tools/n8n (first run: about 3 minutes and 2.3 GB)..."
   # Not `npm ci`: it rejects this lockfile (the registry lacks some platform builds, e.g. of
-  # msgpackr-extract, so npm leaves them out of the lock). `npm install` honours the lock.
-  (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
+  # msgpackr-extract, so npm leaves them out of the lock). `npm install` honours the lock, but
+  # would rewrite the tracked package-lock.json; --no-save keeps it byte for byte (a test run
+  # leaves the work tree clean) while still installing the locked versions and writing
+  # node_modules/.package-lock.json, which the check above relies on.
+  (cd "$here" && npm install --no-save --no-audit --no-fund --loglevel=error)
   echo "test:n8n: n8n installed in $(( $(date +%s) - began )) s."
 fi
 echo "test:n8n: n8n $(node -p "require('$here/node_modules/n8n/package.json').version")"

@@ -2,19 +2,24 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { openApp, type App } from "../../app/open-app.js";
 import { systemClock } from "../../core/clock.js";
-import { taskHeadline } from "../../core/describe.js";
+import { progressOf, taskHeadline } from "../../core/describe.js";
 import { sessionIdFor } from "../../core/session-id.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { formatStatus } from "../../render/format-status.js";
 import { loadTaskFile } from "../../tasks/load-task-file.js";
+import type { Command } from "../../core/events.js";
+import type { SessionState } from "../../core/state.js";
+import { checkStatePath } from "../check-state-path.js";
 import { EXIT, println, type CliIo } from "../cli-io.js";
+import { watchStopSignals, type StopSignals } from "../stop-signals.js";
 import type { CommandContext } from "../run-cli.js";
 import { reportProgress } from "./report-progress.js";
 
 /**
  * `orchestrator run <file> [--yes] [--new]`: runs a task file in the foreground. A run of the file
  * the state already holds resumes that session; a different file while a session is unfinished is
- * refused. Exit: 0 all completed or skipped, 1 a task failed, 2 bad input, 3 waiting or paused.
+ * refused. Exit: 0 all completed or skipped, 1 a task failed (or a command could not be saved),
+ * 2 bad input, 3 waiting or paused, 130 interrupted (SIGINT, SIGTERM, Ctrl-C at a prompt).
  */
 export async function runCommand({ args, io, config: loadConfig }: CommandContext): Promise<number> {
   const file = args.positionals[0];
@@ -25,21 +30,81 @@ export async function runCommand({ args, io, config: loadConfig }: CommandContex
   const config = await loadConfig();
   const tasks = await loadTaskFile(path.resolve(io.cwd, file)); // TaskFileError -> exit 2 with every issue
   const taskFile = path.resolve(io.cwd, file);
+  await checkStatePath(config.paths.state_file); // a directory or FIFO: StatePathError -> exit 2
   const app = await openApp(config, { env: io.env });
-  const stopSignals = onInterrupt(() => void app.close().then(() => process.exit(EXIT.interrupted)));
+  const log = app.logger.child({ module: "run" });
+  const stopping = onStopSignal(app, log, io);
+  const stop = watchStopSignals(stopping.handle);
   try {
     const o = app.orchestrator;
-    const stopReporting = reportProgress(o, app.logger.child({ module: "run" }));
+    const stopReporting = reportProgress(o, log);
     const first = await begin(o, taskFile, tasks, args.new, io);
-    if (first !== null) return first;
-    const code = await drive(o, app, args.yes, io);
+    const code = stop.signal.aborted ? EXIT.interrupted : first ?? (await drive(o, app, args.yes, io, stop));
     stopReporting();
-    println(io.stdout, formatStatus(o.state, systemClock.now()));
-    return code;
+    if (code !== EXIT.interrupted) {
+      println(io.stdout, formatStatus(o.state, systemClock.now()));
+      return code;
+    }
+    // Reported after the wind-down: by then the running task is ended and saved as interrupted.
+    // One line, not the status's list of every task (10,000 of them in a big file).
+    await windDown(app);
+    const s = o.state;
+    const at = s.tasks.length > 0 && s.status !== "completed" ? ` at ${taskHeadline(s, s.current_task_index)} (${s.tasks[s.current_task_index]?.status})` : "";
+    println(io.stdout, `Stopped by ${stop.received ?? "an interrupt"}${at}. Progress: ${progressOf(s).text}. Run 'orchestrator run ${file}' again to resume (it asks before re-running an interrupted task).`);
+    return EXIT.interrupted;
   } finally {
-    stopSignals();
-    await app.close();
+    await windDown(app);
+    stop.dispose();
+    stopping.disarm();
   }
+}
+
+/**
+ * Ends the session's runs and closes the app. Orchestrator.shutdown() ends the runs in flight,
+ * but a result it applies meanwhile (a task that had just finished) can start the next task, and
+ * that run would go on after we exit, past the released lock (seen with a 10,000-task file
+ * stopped between two tasks). So shut down again until no run is left; a few rounds at most,
+ * since an ended run leaves the session waiting, which starts nothing.
+ */
+async function windDown(app: App): Promise<void> {
+  for (let round = 0; round < 5 && (round === 0 || app.orchestrator.activeRuns > 0); round++) await app.orchestrator.shutdown();
+  await app.close();
+}
+
+/** Margin past claude.kill_grace for saving and releasing the lock before the backstop exit. */
+const STOP_MARGIN_MS = 3000;
+
+/**
+ * The first signal starts the wind-down (drive() sees the abort; windDown() ends the task) and
+ * arms a backstop: should that stall (a bug, a hung disk), the process still exits 130 at
+ * kill_grace + 3 s, and the next run recovers (a task that was running is marked interrupted).
+ * The backstop is unref'd (a clean wind-down exits before it) and disarm() drops it once the
+ * command is done, so an in-process caller is never exited under its feet. Later signals only answer.
+ */
+function onStopSignal(app: App, log: App["logger"], io: CliIo): { handle: (name: NodeJS.Signals, first: boolean) => void; disarm(): void } {
+  let deadline = 0;
+  let backstop: NodeJS.Timeout | undefined;
+  const handle = (name: NodeJS.Signals, first: boolean) => {
+    const limitMs = app.config.claude.kill_grace * 1000 + STOP_MARGIN_MS;
+    if (!first) {
+      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+      log.warn({ signal: name }, `received ${name} again: already stopping, at most ${left} s more.`);
+      return;
+    }
+    deadline = Date.now() + limitMs;
+    const running = app.orchestrator.activeRuns > 0;
+    log.warn(
+      { signal: name },
+      running
+        ? `received ${name}: stopping. The running task is ended (SIGTERM, SIGKILL after ${app.config.claude.kill_grace} s) and saved as interrupted; then exit 130.`
+        : `received ${name}: stopping; no new task starts, then exit 130.`,
+    );
+    backstop = setTimeout(() => {
+      println(io.stderr, `orchestrator run: could not stop cleanly within ${limitMs / 1000} s of ${name}; exiting anyway. The next run recovers: a task that was running is marked interrupted.`);
+      process.exit(EXIT.interrupted);
+    }, limitMs).unref();
+  };
+  return { handle, disarm: () => clearTimeout(backstop) };
 }
 
 /** Starts or resumes the session. Returns an exit code when there is nothing to run. */
@@ -67,11 +132,17 @@ async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnTyp
   return null;
 }
 
-/** Runs until the session completes, fails or needs a person who is not there. */
-async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo): Promise<number> {
+/**
+ * Runs until the session completes, fails, needs a person who is not there, or a stop signal
+ * comes. Every turn of the loop waits for something (a transition, a person, the signal) or ends
+ * it: a refused command ends the run with its reason instead of being sent again, so a refusal
+ * that repeats (shutting down, a full disk) can never spin here.
+ */
+async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: StopSignals): Promise<number> {
   const log = app.logger.child({ module: "run" });
   for (;;) {
-    const s = await o.waitFor((state) => state.status !== "running");
+    const s = await settled(o, stop.signal);
+    if (s === null) return EXIT.interrupted;
     const headline = s.tasks.length > 0 ? taskHeadline(s, s.current_task_index) : "";
     if (s.status === "completed") return EXIT.ok;
     if (s.status === "paused") {
@@ -80,51 +151,83 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo): Promis
     }
     if (s.status === "waiting_approval") {
       if (yes) {
-        await o.dispatch({ type: "approve" });
+        const reply = await o.dispatch({ type: "approve" });
+        if (stop.signal.aborted) return EXIT.interrupted;
+        if (!reply.ok) {
+          println(io.stderr, `orchestrator run: could not approve ${headline}: ${reply.message} The session still waits at this checkpoint; fix that and run again with --yes.`);
+          return EXIT.taskFailed;
+        }
         continue;
       }
-      const answer = await ask(io, `${headline} waits for approval (${s.waiting_reason}). Run it? [y]es / [s]kip / [q]uit: `);
+      const answer = await ask(io, `${headline} waits for approval (${s.waiting_reason}). Run it? [y]es / [s]kip / [q]uit: `, stop);
+      if (stop.signal.aborted) return EXIT.interrupted;
       if (answer === null) {
         log.warn(`${headline} waits for approval: ${s.waiting_reason}. State saved; run again with --yes, or in a terminal, to continue.`);
         return EXIT.waitingForApproval;
       }
-      if (answer.startsWith("y")) await o.dispatch({ type: "approve" });
-      else if (answer.startsWith("s")) await o.dispatch({ type: "skip" });
+      if (answer.startsWith("y")) await command(o, { type: "approve" }, io);
+      else if (answer.startsWith("s")) await command(o, { type: "skip" }, io);
       else return EXIT.waitingForApproval;
+      if (stop.signal.aborted) return EXIT.interrupted;
       continue;
     }
     if (s.status === "task_failed") {
       const task = s.tasks[s.current_task_index];
-      const answer = await ask(io, `${headline} failed: ${task?.error}. [r]etry / [s]kip / [q]uit: `);
+      const answer = await ask(io, `${headline} failed: ${task?.error}. [r]etry / [s]kip / [q]uit: `, stop);
+      if (stop.signal.aborted) return EXIT.interrupted;
       if (answer === null) {
         log.error(`${headline} failed: ${task?.error}. Log: ${task?.output_log ?? "none"}`);
         return EXIT.taskFailed;
       }
-      if (answer.startsWith("r")) await o.dispatch({ type: "retry" });
-      else if (answer.startsWith("s")) await o.dispatch({ type: "skip" });
+      if (answer.startsWith("r")) await command(o, { type: "retry" }, io);
+      else if (answer.startsWith("s")) await command(o, { type: "skip" }, io);
       else return EXIT.taskFailed;
+      if (stop.signal.aborted) return EXIT.interrupted;
       continue;
     }
     if (s.status === "idle") return EXIT.ok;
   }
 }
 
-/** Asks on the terminal; null when there is no terminal to ask (CI, cron, a pipe). */
-async function ask(io: CliIo, question: string): Promise<string | null> {
-  if (!io.stdin.isTTY) return null;
+/** A person's answer at the prompt. A refusal is shown; the loop then asks again (at a person's pace). */
+async function command(o: Orchestrator, c: Command, io: CliIo): Promise<void> {
+  const reply = await o.dispatch(c);
+  if (!reply.ok) println(io.stderr, `orchestrator run: ${c.type} was refused: ${reply.message}`);
+}
+
+/** The state once it is not running; null as soon as a stop signal comes (or came). */
+function settled(o: Orchestrator, signal: AbortSignal): Promise<SessionState | null> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(null);
+    if (o.state.status !== "running") return resolve(o.state);
+    const done = (value: SessionState | null) => {
+      off();
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    };
+    const onAbort = () => done(null);
+    const off = o.subscribe((c) => {
+      if (c.state.status !== "running") done(c.state);
+    });
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Asks on the terminal; null when there is no terminal to ask (CI, cron, a pipe), when the
+ * terminal closes (Ctrl-D), or when a stop signal comes. Ctrl-C at the prompt reaches readline
+ * as a key (the terminal is in raw mode), not as SIGINT: it is turned into the same stop.
+ */
+async function ask(io: CliIo, question: string, stop: StopSignals): Promise<string | null> {
+  if (!io.stdin.isTTY || stop.signal.aborted) return null;
   const rl = createInterface({ input: io.stdin, output: io.stdout });
+  rl.on("SIGINT", () => stop.trigger("SIGINT"));
   try {
-    return (await rl.question(question)).trim().toLowerCase();
+    return (await rl.question(question, { signal: stop.signal })).trim().toLowerCase();
+  } catch (error) {
+    if ((error as Error).name === "AbortError") return null; // stopped, or Ctrl-D
+    throw error;
   } finally {
     rl.close();
   }
-}
-
-function onInterrupt(handler: () => void): () => void {
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-  return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-  };
 }

@@ -1,0 +1,90 @@
+import type { Command } from "../events.js";
+import { createTaskRecord, type SessionState } from "../state.js";
+import { progressOf, taskHeadline, taskLabel } from "../describe.js";
+import { Draft, markSkipped, moveTo, pauseAt, previousOf, startTask, type MachineContext, type Transition } from "../draft.js";
+import { ignore, refuse } from "./replies.js";
+
+/** A person's commands: start, approve, pause, resume, skip, retry. */
+export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
+  const status = state.status;
+  const current = state.tasks[state.current_task_index];
+  switch (cmd.type) {
+    case "start": {
+      if (status !== "idle" && status !== "completed") return refuse(state, cmd);
+      if (cmd.tasks.length === 0) return ignore(state, `No tasks in ${cmd.task_file}: nothing to start.`);
+      const d = new Draft(state, ctx);
+      Object.assign(d.s, {
+        session_id: cmd.session_id,
+        task_file: cmd.task_file,
+        tasks: cmd.tasks.map(createTaskRecord),
+        current_task_index: 0,
+        started_at: ctx.now,
+        paused_at: null,
+        completed_at: null,
+        pause_requested: false,
+        waiting_reason: null,
+      });
+      const list = d.s.tasks.map((t, i) => `${i + 1}. ${t.title}${t.type ? ` (${t.type})` : ""}`).join("\n");
+      d.notify("session_started", "info", `Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}`, null);
+      const next = moveTo(d, 0, null);
+      return d.done(`Loaded ${cmd.tasks.length} tasks from ${cmd.task_file}:\n${list}\n${next}`);
+    }
+    case "approve": {
+      if (status !== "waiting_approval" || !current) return refuse(state, cmd);
+      const d = new Draft(state, ctx);
+      startTask(d, d.s.current_task_index, null);
+      return d.done(`Executing ${taskHeadline(d.s, d.s.current_task_index)}`);
+    }
+    case "pause": {
+      if (status === "running" && !state.pause_requested) {
+        const d = new Draft(state, ctx);
+        d.s.pause_requested = true;
+        return d.done(`Pausing after ${taskLabel(d.s, d.s.current_task_index)} finishes (it keeps running). Send /resume to cancel.`);
+      }
+      if (status !== "waiting_approval") return refuse(state, cmd);
+      const d = new Draft(state, ctx);
+      pauseAt(d);
+      return d.done(`Paused at ${taskLabel(d.s, d.s.current_task_index)}. Completed: ${progressOf(d.s).text}. State saved. Send /resume to continue.`);
+    }
+    case "resume": {
+      if (status === "running" && state.pause_requested) {
+        const d = new Draft(state, ctx);
+        d.s.pause_requested = false;
+        return d.done(`Pause cancelled: ${taskLabel(d.s, d.s.current_task_index)} keeps running and the session goes on.`);
+      }
+      if (status !== "paused") return refuse(state, cmd);
+      const d = new Draft(state, ctx);
+      d.s.paused_at = null;
+      d.notify("session_resumed", "info", `Resumed at ${taskHeadline(d.s, d.s.current_task_index)}`, d.s.current_task_index);
+      const next = moveTo(d, d.s.current_task_index, previousOf(d.s, d.s.current_task_index));
+      return d.done(`Resumed. Continuing from ${taskHeadline(d.s, d.s.current_task_index)}\n${next}`);
+    }
+    case "skip": {
+      if (!current || !["waiting_approval", "paused", "task_failed", "running"].includes(status)) return refuse(state, cmd);
+      const d = new Draft(state, ctx);
+      const index = d.s.current_task_index;
+      if (status === "running") {
+        const task = d.task(index);
+        if (task.skip_requested) return ignore(state, `Already skipping ${taskLabel(state, index)}: it is being stopped.`);
+        task.skip_requested = true;
+        d.effects.push({ type: "cancel_task", index, attempt: task.attempts });
+        return d.done(`Stopping ${taskHeadline(d.s, index)} and skipping it.`);
+      }
+      markSkipped(d, index);
+      if (status === "paused" && index + 1 < d.s.tasks.length) {
+        d.s.current_task_index = index + 1;
+        return d.done(`Skipped ${taskHeadline(d.s, index)}. Still paused, now at ${taskLabel(d.s, index + 1)}. Send /resume to continue.`);
+      }
+      const next = moveTo(d, index + 1, null);
+      return d.done(`Skipped ${taskHeadline(d.s, index)}. ${next}`);
+    }
+    case "retry": {
+      const retryable = current && (current.status === "failed" || current.status === "interrupted");
+      if (!retryable || !["task_failed", "waiting_approval", "paused"].includes(status)) return refuse(state, cmd);
+      const d = new Draft(state, ctx);
+      d.s.paused_at = null;
+      startTask(d, d.s.current_task_index, cmd.feedback?.trim() || null);
+      return d.done(`Retrying ${taskHeadline(d.s, d.s.current_task_index)} (attempt ${current.attempts + 1})`);
+    }
+  }
+}
