@@ -1,58 +1,116 @@
 /**
- * The shape of config.yaml: its sections, their keys, and what null means for each key.
- * Used to merge a parsed file over the defaults and to name what is known in errors.
+ * config.yaml as one zod schema: its sections and keys (strict: anything else is an error),
+ * each key's default as the file would write it (`.prefault`, parsed like a written value),
+ * the checks and messages (config-fields.ts), and what editors show (config.schema.json).
+ * The Config type (config.ts) is this schema's output.
+ *
+ * What null (`key:` or `key: ~`) means is the key's own schema's answer: a key that refuses
+ * null keeps its default; a nullable key takes null (no model, no bot token); a list is empty.
  */
+import { z } from "zod";
 
-/**
- * How each key of config.yaml behaves when the file writes it as null (`key:` or `key: ~`):
- * - value:    null means "not given", the default stays;
- * - nullable: null is a real value (no model, no bot token...);
- * - list:     null is an empty list (`checkpoint_after:` with nothing under it);
- * - ignored:  accepted for compatibility with the seed's config.yaml, never used.
- */
-export type KeyKind = "value" | "nullable" | "list" | "ignored";
+import { APPROVAL_MODES } from "../core/approval-policy.js";
+import * as field from "./config-fields.js";
 
-export const CONFIG_SCHEMA: Record<string, Record<string, KeyKind>> = {
-  server: {
-    host: "value",
-    port: "value",
-    // The seed's Flask debug switch. The HTTP server has no debug mode; use logging.level.
-    debug: "ignored",
-  },
-  orchestrator: { approval_mode: "value", checkpoint_after: "list", auto_approve: "list" },
-  webhooks: { secret: "nullable", n8n_notify_url: "nullable", enabled: "value" },
-  claude: {
-    command: "value",
-    flags: "list",
-    timeout: "value",
-    idle_timeout: "value",
-    kill_grace: "value",
-    result_grace: "value",
-    model: "nullable",
-    max_turns: "nullable",
-    allowed_tools: "list",
-    permission_mode: "nullable",
-    project_dir: "value",
-    max_continuations: "value",
-  },
-  paths: { tasks_dir: "value", logs_dir: "value", daily_dir: "value", state_file: "value" },
-  logging: {
-    level: "value",
-    // The seed's Python logging format string. pino writes JSON lines and formats them
-    // itself (pino-pretty for humans), so there is nothing to apply it to.
-    format: "ignored",
-    task_logs: "value",
-  },
-  telegram: {
-    bot_token: "nullable",
-    chat_id: "nullable",
-    api_root: "nullable",
-    webhook_url: "nullable",
-    inbound: "value",
-    // The seed's list of enabled bot commands. Every command is always available.
-    commands: "ignored",
-  },
-};
+const server = z.strictObject({
+  host: field.text().prefault("127.0.0.1").describe(
+    'Address of the HTTP control API; "0.0.0.0" when n8n runs on another machine (then set webhooks.secret). Env: HOST.',
+  ),
+  port: field.port().prefault(5000).describe("Port of the HTTP control API (0: any free port). Env: PORT."),
+  debug: field.ignored("The seed's Flask debug switch: ignored (the HTTP server has no debug mode; use logging.level)."),
+});
+
+const orchestrator = z.strictObject({
+  approval_mode: field.oneOf(APPROVAL_MODES).prefault("required").describe(
+    "required: approve before every task except auto_approve types; auto: run back to back; manual: approve before every task.",
+  ),
+  checkpoint_after: field.stringList({ lower: true }).prefault(["database", "deployment"]).describe(
+    "Task types after which the session always stops for approval (in auto mode too).",
+  ),
+  auto_approve: field.stringList({ lower: true }).prefault(["documentation", "testing"]).describe(
+    "Task types that need no approval in required mode.",
+  ),
+});
+
+const webhooks = z.strictObject({
+  secret: field.optionalText().prefault(null).describe("Shared secret for the HTTP API and the n8n webhooks. Env: WEBHOOK_SECRET."),
+  n8n_notify_url: field.url().prefault(null).describe("n8n webhook that receives notifications; null: none. Env: N8N_NOTIFY_URL."),
+  enabled: field.flag().prefault(true).describe("Serve the HTTP API and webhooks."),
+});
+
+const claude = z.strictObject({
+  command: field.command().prefault("claude").describe(
+    "The Claude Code executable and leading arguments: a string split like a shell would (never run through one), " +
+      "or a list. Env: CLAUDE_CLI_PATH.",
+  ),
+  flags: field.argv().prefault("").describe("Extra arguments for every run (string or list)."),
+  timeout: field.seconds({ zeroAllowed: false }).prefault(300).describe("Wall-clock limit per run, seconds."),
+  idle_timeout: field.seconds({ zeroAllowed: false }).prefault(120).describe("End a run that prints nothing for this long, seconds."),
+  kill_grace: field.seconds({ zeroAllowed: true }).prefault(5).describe("Seconds between SIGTERM and SIGKILL of the process group."),
+  result_grace: field.seconds({ zeroAllowed: true }).prefault(5).describe(
+    "Seconds a run may linger after its result line before it is ended.",
+  ),
+  model: field.optionalText().prefault(null).describe('--model for every run, e.g. "sonnet"; null: claude\'s own default.'),
+  max_turns: field.optionalCount().prefault(null).describe("--max-turns per run; null: no limit."),
+  allowed_tools: field.stringList({ lower: false }).prefault([]).describe('--allowedTools, e.g. ["Bash(npm test:*)", "Read"].'),
+  permission_mode: field.permissionMode().prefault(null).describe("--permission-mode; null: claude's default."),
+  project_dir: field.path().prefault(".").describe("Working directory of claude: the project it works on."),
+  max_continuations: field.count(0).prefault(2).describe("Automatic --resume runs after a run stops at its turn limit (0: none)."),
+});
+
+const paths = z.strictObject({
+  tasks_dir: field.path().prefault("orchestrator_tasks").describe("Task files."),
+  logs_dir: field.path().prefault("orchestrator_logs").describe("One log per task run. Command line: --logs."),
+  daily_dir: field.path().prefault("daily_logs").describe("Daily notes."),
+  state_file: field.path().prefault("state.json").describe("Session state (survives restarts). Command line: --state."),
+});
+
+const logging = z.strictObject({
+  level: field.logLevel().prefault("info").describe(
+    "debug, info, warn or error (DEBUG, INFO, WARNING, ERROR also work). Env: LOG_LEVEL.",
+  ),
+  // pino writes JSON lines and formats them itself (pino-pretty for humans).
+  format: field.ignored("The seed's Python logging format string: ignored (logs are JSON lines)."),
+  task_logs: field.flag().prefault(true).describe("Write each task run's output to its own file in paths.logs_dir."),
+});
+
+const telegram = z.strictObject({
+  bot_token: field.optionalText().prefault(null).describe("Bot token from @BotFather; null: no bot. Env: TELEGRAM_BOT_TOKEN."),
+  chat_id: field.chatIds().prefault(null).describe(
+    "Chat(s) allowed to control the orchestrator and receiving notifications: an id, a comma-separated string, " +
+      "or a list. Env: TELEGRAM_CHAT_ID.",
+  ),
+  api_root: field.url().prefault(null).describe(
+    "Bot API server (a local one or a proxy); null: https://api.telegram.org. Env: TELEGRAM_API_ROOT.",
+  ),
+  webhook_url: field.url().prefault(null).describe(
+    "Public HTTPS URL for Telegram to deliver updates to; null: long polling. Env: TELEGRAM_WEBHOOK_URL.",
+  ),
+  inbound: field.oneOf(["bot", "n8n"]).prefault("bot").describe(
+    'Who reads Telegram messages: "bot" (this service) or "n8n" (a workflow).',
+  ),
+  commands: field.ignored("The seed's list of enabled bot commands: ignored (every command is always available)."),
+});
+
+/** The sections by name, for walking their keys. */
+export const CONFIG_SECTIONS = { server, orchestrator, webhooks, claude, paths, logging, telegram };
+
+export const configSchema = z
+  .strictObject({
+    server: server.prefault({}),
+    orchestrator: orchestrator.prefault({}),
+    webhooks: webhooks.prefault({}),
+    claude: claude.prefault({}),
+    paths: paths.prefault({}),
+    logging: logging.prefault({}),
+    // The file names one or more chats `chat_id`; the Config holds the list as `chat_ids`.
+    telegram: telegram.transform(({ chat_id, ...rest }) => ({ ...rest, chat_ids: chat_id })).prefault({}),
+  })
+  .meta({
+    title: "Orchestrator config.yaml",
+    description:
+      "Every key is optional. Values may use ${VAR} or ${VAR:-default}. Relative paths resolve against this file's folder.",
+  });
 
 /** Keys ("section.key") whose values an error message must not quote. */
 export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set([
@@ -60,3 +118,13 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set([
   "webhooks.n8n_notify_url",
   "telegram.bot_token",
 ]);
+
+/** A key's default as config.yaml would write it, or undefined for a key without one (an ignored key). */
+export function defaultOf(key: z.ZodType): unknown {
+  return key instanceof z.ZodPrefault ? key.def.defaultValue : undefined;
+}
+
+/** Keys of the seed's config.yaml that are accepted and never used (config-fields.ts ignored()). */
+export function isIgnored(key: z.ZodType): boolean {
+  return key.meta()?.deprecated === true;
+}

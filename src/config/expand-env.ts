@@ -1,3 +1,5 @@
+// Our own, not dotenv-expand: it also expands a bare `$NAME` and re-expands what it put in (a
+// secret `pa$word` comes out `pa`), has no `$${` escape, and reports no unset or malformed `${`.
 /**
  * `${VAR}` / `${VAR:-default}` expansion in the string values of parsed YAML.
  *

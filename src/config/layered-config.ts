@@ -3,7 +3,9 @@
  * value kept with where it came from, so that later sources can replace it and its
  * errors and relative paths refer to the right place.
  */
-import { defaultRawConfig } from "./defaults.js";
+import type { z } from "zod";
+
+import { CONFIG_SECTIONS, defaultOf } from "./config-schema.js";
 
 /** Where a value came from: the label starts its error messages; dir resolves its relative paths. */
 export interface ConfigOrigin {
@@ -25,13 +27,14 @@ export interface ConfigProblem {
 /** section -> key -> the value that currently wins. */
 export type LayeredConfig = Record<string, Record<string, ConfigEntry>>;
 
-/** The built-in defaults as entries, all from `origin`. */
+/** The schema's defaults (as config.yaml would write them) as entries, all from `origin`. */
 export function layerDefaults(origin: ConfigOrigin): LayeredConfig {
   const layered: LayeredConfig = {};
-  for (const [section, values] of Object.entries(defaultRawConfig())) {
+  for (const [section, schema] of Object.entries<z.ZodObject>(CONFIG_SECTIONS)) {
     layered[section] = {};
-    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
-      layered[section][key] = { value, origin };
+    for (const [key, field] of Object.entries(schema.shape)) {
+      const value = defaultOf(field);
+      if (value !== undefined) layered[section][key] = { value, origin };
     }
   }
   return layered;

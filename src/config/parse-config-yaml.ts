@@ -1,6 +1,6 @@
 import { load, YAMLException } from "js-yaml";
 
-import { CONFIG_SCHEMA } from "./config-schema.js";
+import { CONFIG_SECTIONS } from "./config-schema.js";
 import { describeValue } from "./describe-value.js";
 import type { ConfigProblem } from "./layered-config.js";
 
@@ -35,7 +35,7 @@ export function parseConfigYaml(
   if (typeof raw !== "object" || Array.isArray(raw)) {
     problems.push({
       key: null,
-      message: `${label}: must be a mapping of sections (${Object.keys(CONFIG_SCHEMA).join(", ")}), got ${describeValue(raw)}`,
+      message: `${label}: must be a mapping of sections (${Object.keys(CONFIG_SECTIONS).join(", ")}), got ${describeValue(raw)}`,
     });
     return undefined;
   }

@@ -1,3 +1,6 @@
+// Our own, not dotenv's parse or node:util parseEnv: both cut `URL=http://x/#frag` at the `#`,
+// know no \t \" \\ escapes and take or skip a malformed line without a word; parseEnv
+// (Node >= 20.12, engines allows 20.11) also misreads an indented comment and a BOM.
 import { ConfigError } from "../core/errors.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { ApprovalPolicy } from "../config/config.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
 import type { TaskRecord } from "./state.js";
 
 /**

@@ -3,7 +3,7 @@
  * command and report is made of (move to a task, wait for approval, pause, start, skip).
  * Pure, like the machine that uses them.
  */
-import type { ApprovalPolicy } from "../config/config.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
 import type { Effect, Notification } from "./effects.js";
 import type { SessionState, TaskRecord } from "./state.js";
 import { buildPayload } from "./notification-payload.js";

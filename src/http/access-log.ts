@@ -1,7 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
-import type { NextFunction, Request, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
+import { pino } from "pino";
+import { pinoHttp } from "pino-http";
 import type { Clock } from "../core/clock.js";
+import { AccessLogFile } from "./access-log-file.js";
 
 /**
  * How the request's secret was judged: "ok" / "missing" / "wrong" once checked; "none" when the
@@ -10,113 +11,58 @@ import type { Clock } from "../core/clock.js";
  */
 export type AuthOutcome = "ok" | "missing" | "wrong" | "none";
 
-export interface AccessLogEntry {
-  time: string;
-  ip: string;
-  method: string;
-  /** Path only: a query string is never logged (someone may put a secret there). */
-  path: string;
-  status: number;
-  ms: number;
-  auth: AuthOutcome;
-  /** True when the client went away before the response was sent. */
-  aborted?: boolean;
+/** Sets the auth outcome the access log line will carry. */
+export function setAuthOutcome(res: Response, auth: AuthOutcome): void {
+  res.locals.auth = auth;
 }
 
 /** A path longer than this is cut in the log, so a hostile URL cannot bloat it. */
 const MAX_PATH = 200;
 
 /**
- * Appends one JSON line per entry to `file` (orchestrator_logs/webhook-access.log). Writes are
- * synchronous: the line is on disk when the request is done. The file stays open (opening it per
- * line cost a fifth of the status route's throughput); at most every `recheckMs` (default 1 s)
- * its path is checked, so a log rotated or deleted under us is reopened and recreated. A failed
- * write (full disk, permissions) is swallowed: the access log is a record, and losing a line must
- * never fail a request or the server; the next line tries again.
+ * Censored wherever they would appear in a line of this logger (req.log's lines carry pino-http's
+ * `req`): both secret headers, the query (someone may put a secret there) and a body's "secret".
  */
-export class AccessLogFile {
-  #fd: number | null = null;
-  #checkedAt = 0;
-
-  constructor(readonly file: string, readonly recheckMs = 1000) {}
-
-  append(entry: AccessLogEntry): void {
-    try {
-      const fd = this.#open();
-      fs.writeSync(fd, `${JSON.stringify(entry)}\n`);
-    } catch {
-      this.close(); // swallowed on purpose (see above)
-    }
-  }
-
-  close(): void {
-    if (this.#fd === null) return;
-    try {
-      fs.closeSync(this.#fd);
-    } catch {
-      // already closed
-    }
-    this.#fd = null;
-  }
-
-  #open(): number {
-    const now = performance.now();
-    if (this.#fd !== null) {
-      if (now - this.#checkedAt < this.recheckMs) return this.#fd;
-      this.#checkedAt = now;
-      if (this.#stillAtPath(this.#fd)) return this.#fd;
-      this.close();
-    }
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    this.#fd = fs.openSync(this.file, "a");
-    this.#checkedAt = now;
-    return this.#fd;
-  }
-
-  /** Whether the open file is still the one at `file` (not renamed away or deleted). */
-  #stillAtPath(fd: number): boolean {
-    try {
-      const atPath = fs.statSync(this.file);
-      const open = fs.fstatSync(fd);
-      return atPath.ino === open.ino && atPath.dev === open.dev;
-    } catch {
-      return false;
-    }
-  }
-}
-
-/** Sets the auth outcome the access log line will carry. */
-export function setAuthOutcome(res: Response, auth: AuthOutcome): void {
-  res.locals.auth = auth;
-}
+const REDACT = ['req.headers["x-webhook-secret"]', 'req.headers["x-telegram-bot-api-secret-token"]', "req.query", "req.body.secret"];
 
 /**
- * Middleware writing one access log line per request, when the response finishes (or the
- * connection closes first). `file` null logs nothing (tests and benchmarks may opt out).
+ * pino-http writing one JSON line per request to `file` when the response finishes (or the
+ * connection closes first): level, time (ISO, from `clock`), ip, method, path (never the query),
+ * status, ms, auth, aborted (only when true), msg. Headers and bodies are not in the line at all.
+ * `file` null logs nothing (tests and benchmarks may opt out). The file stays open for the life of
+ * the process, as the daily log does.
  */
-export function accessLog(file: string | null, clock: Clock) {
-  const log = file === null ? null : new AccessLogFile(file);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (log === null) return next();
-    const started = performance.now();
-    let written = false;
-    const write = (aborted: boolean) => {
-      if (written) return;
-      written = true;
-      const urlPath = (req.originalUrl.split("?")[0] ?? "").slice(0, MAX_PATH);
-      log.append({
-        time: clock.now().toISOString(),
-        ip: req.ip ?? req.socket.remoteAddress ?? "unknown",
-        method: req.method,
-        path: urlPath,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-        auth: (res.locals.auth as AuthOutcome | undefined) ?? "none",
-        ...(aborted ? { aborted: true } : {}),
-      });
-    };
-    res.once("finish", () => write(false));
-    res.once("close", () => write(!res.writableFinished));
-    next();
-  };
+export function accessLog(file: string | null, clock: Clock): RequestHandler {
+  if (file === null) return (_req, _res, next) => next();
+  const out = new AccessLogFile(file);
+  const logger = pino(
+    {
+      base: null,
+      timestamp: () => `,"time":"${clock.now().toISOString()}"`,
+      redact: { paths: REDACT, censor: "[redacted]" },
+    },
+    out,
+  );
+  const line = (req: Request, res: Response, val: { responseTime?: number }) => ({
+    ip: req.ip ?? req.socket.remoteAddress ?? "unknown",
+    method: req.method,
+    path: pathOf(req.originalUrl),
+    status: res.statusCode,
+    ms: val.responseTime,
+    auth: (res.locals.auth as AuthOutcome | undefined) ?? "none",
+    ...(res.writableFinished ? {} : { aborted: true }),
+  });
+  return pinoHttp<Request, Response>({
+    logger,
+    // The line is ours alone: not pino-http's req/res objects (headers, remote port...).
+    quietResLogger: true,
+    // pino-http's req (in req.log's lines) would keep the query in its url: the path alone.
+    serializers: { req: (req: { url?: string }) => ({ ...req, url: pathOf(req.url) }) },
+    customSuccessObject: (req, res, val) => line(req, res, val as { responseTime?: number }),
+    customErrorObject: (req, res, _err, val) => line(req, res, val as { responseTime?: number }),
+  });
+}
+
+function pathOf(url: string | undefined): string {
+  return (url?.split("?")[0] ?? "").slice(0, MAX_PATH);
 }

@@ -1,9 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
 import type { Control } from "../control/control.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../logging/create-logger.js";
 import { accessLog } from "./access-log.js";
-import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimit } from "./auth-failure-limiter.js";
+import { authFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimit } from "./auth-failure-limiter.js";
 import { describeBodyError, sendError } from "./http-errors.js";
 import { SecretCheck } from "./secret-check.js";
 import { webhookRoutes } from "./webhook-routes.js";
@@ -37,7 +38,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
   const log = opts.logger.child({ module: "http" });
   const bodyLimit = opts.bodyLimit ?? "64kb";
   const secret = new SecretCheck(opts.secret);
-  const limiter = new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, opts.clock);
+  const limiter = authFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, opts.clock, log);
   const startedAt = opts.clock.now().getTime();
 
   const app = express();
@@ -45,6 +46,10 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
   // Trust proxy stays off: req.ip is the socket's address. Behind a reverse proxy every client
   // would share the proxy's address (and its failed-secret budget); that is the safe side.
   app.use(accessLog(opts.accessLogFile, opts.clock));
+  // helmet's defaults (a CSP, nosniff, frame and referrer policies...; X-Powered-By gone) on every
+  // answer, JSON included; harmless for a JSON API, and a page that ever shows up is covered.
+  // HSTS is left to whatever serves HTTPS in front: this server speaks plain HTTP.
+  app.use(helmet({ strictTransportSecurity: false }));
 
   // 200 {"status":"ok"} when all is well; 503 {"status":"degraded","problems":[…]} while the state
   // cannot be saved (commands are refused then) or the logs are not being written.

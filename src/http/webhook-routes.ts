@@ -36,19 +36,13 @@ export function webhookRoutes(opts: WebhookRoutesOptions): Router {
   const fail = (req: Request, res: Response, outcome: "missing" | "wrong") => {
     setAuthOutcome(res, outcome);
     const ip = req.ip ?? "unknown";
-    if (limiter.recordFailure(ip)) {
+    if (limiter.recordFailure(req)) {
       logger.warn({ ip, blocked_s: Math.ceil(limiter.limit.blockMs / 1000) }, `blocking ${ip}: ${limiter.limit.max} failed secrets`);
     }
     sendError(res, 401, "unauthorized", UNAUTHORIZED_MESSAGE);
   };
 
-  router.use((req, res, next) => {
-    const leftMs = limiter.blockedFor(req.ip ?? "unknown");
-    if (leftMs === 0) return next();
-    const seconds = Math.ceil(leftMs / 1000);
-    res.set("Retry-After", String(seconds));
-    sendError(res, 429, "too_many_requests", `Too many failed secrets from this address; try again in ${seconds} s.`);
-  });
+  router.use(limiter.check);
 
   router.use((req, res, next) => {
     const name = req.path.replace(/^\/|\/$/g, "");

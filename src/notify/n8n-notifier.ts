@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import pRetry from "p-retry";
 import type { Logger } from "pino";
 import type { NotificationPayload } from "../core/state.js";
 import type { Change, Orchestrator } from "../orchestrator/orchestrator.js";
-import { postNotification } from "./post-notification.js";
+import { postNotification, type PostResult } from "./post-notification.js";
 
 export interface N8nNotifierOptions {
   /** n8n webhook URL. Its path and query may hold a token: only its origin is ever logged. */
@@ -27,6 +28,11 @@ export interface N8nNotifierOptions {
 
 /** Backoff steps never exceed this, whatever retries and baseDelayMs say. */
 const MAX_BACKOFF_MS = 30_000;
+
+/** A try n8n did not take (5xx, 408/429, redirect, network error, timeout): p-retry tries again. */
+class NotTaken extends Error {
+  constructor(readonly result: Extract<PostResult, { kind: "failed" }>) { super(result.reason); }
+}
 
 /**
  * Delivers the orchestrator's outbox to n8n, oldest first and one at a time (so a chat reads in
@@ -145,43 +151,57 @@ export class N8nNotifier {
     }
   }
 
-  /** One entry, with its retries. The same id goes out on every try. */
+  /**
+   * One entry, with its retries (p-retry counts them and ends on stop()); the same id on every try.
+   * p-retry's delay is off: its jitter (x1..2) is not full jitter and ignores Retry-After, so we wait.
+   */
   async #deliver(entry: NotificationPayload): Promise<"done" | "exhausted" | "stopped"> {
     const { id, event } = entry;
-    for (let attempt = 1; ; attempt++) {
+    const signal = this.#stop.signal;
+    const tryOnce = async (attempt: number): Promise<"done" | "stopped"> => {
       // The outbox limit may have dropped it while we waited: nothing left to deliver.
       if (!this.#outbox().some((e) => e.id === id)) return "done";
-      const result = await postNotification(entry, { url: this.#o.url, secret: this.#o.secret, timeoutMs: this.#o.timeoutMs, signal: this.#stop.signal, fetch: this.#o.fetch });
-      switch (result.kind) {
-        case "stopped":
-          return "stopped";
-        case "delivered":
-          if (this.#failing || this.#dropped) {
-            const lost = this.#dropped ? `; ${this.#dropped} notifications were dropped meanwhile (outbox full) and n8n never got them` : "";
-            this.#log[this.#dropped ? "warn" : "info"]({ id, status: result.status, dropped: this.#dropped || undefined }, `n8n takes notifications again${lost}`);
-          }
-          this.#failing = false;
-          this.#dropped = this.#droppedTold = 0;
-          this.#log.debug({ id, event, status: result.status, attempt }, `delivered ${id} to n8n`);
-          this.#settle(id);
-          return "done";
-        case "rejected":
-          // n8n (or a proxy before it) refused this payload for good: resending the same bytes gets the
-          // same answer and would hold every later notification behind it. Drop it, loudly.
-          this.#log.warn({ id, event, status: result.status }, `n8n rejected notification ${id} (${event}) with ${result.reason}; dropped, not retried`);
-          this.#settle(id);
-          return "done";
-        case "failed": {
-          this.#failing = true;
-          if (attempt > this.#o.retries) return "exhausted";
-          const backoff = Math.floor(this.#o.random() * Math.min(MAX_BACKOFF_MS, this.#o.baseDelayMs * 2 ** (attempt - 1)));
-          // Honour a Retry-After (429/408), but never wait longer than the long pause would.
-          const wait = Math.min(Math.max(backoff, result.retryAfterMs ?? 0), Math.max(backoff, this.#o.retryPauseMs));
-          this.#log.debug({ id, event, status: result.status ?? undefined, attempt, retry_in_ms: wait }, `n8n did not take ${id}: ${result.reason}`);
-          await this.#pause(wait);
-          if (this.#stop.signal.aborted) return "stopped";
-        }
+      const result = await postNotification(entry, { url: this.#o.url, secret: this.#o.secret, timeoutMs: this.#o.timeoutMs, signal, fetch: this.#o.fetch });
+      if (result.kind === "failed") {
+        this.#failing = true;
+        throw new NotTaken(result);
       }
+      if (result.kind === "delivered") {
+        if (this.#failing || this.#dropped) {
+          const lost = this.#dropped ? `; ${this.#dropped} notifications were dropped meanwhile (outbox full) and n8n never got them` : "";
+          this.#log[this.#dropped ? "warn" : "info"]({ id, status: result.status, dropped: this.#dropped || undefined }, `n8n takes notifications again${lost}`);
+        }
+        this.#failing = false;
+        this.#dropped = this.#droppedTold = 0;
+        this.#log.debug({ id, event, status: result.status, attempt }, `delivered ${id} to n8n`);
+      } else if (result.kind === "rejected") {
+        // n8n (or a proxy before it) refused this payload for good: resending the same bytes gets the
+        // same answer and would hold every later notification behind it. Drop it, loudly.
+        this.#log.warn({ id, event, status: result.status }, `n8n rejected notification ${id} (${event}) with ${result.reason}; dropped, not retried`);
+      } else return "stopped";
+      this.#settle(id);
+      return "done";
+    };
+    try {
+      return await pRetry(tryOnce, {
+        retries: this.#o.retries,
+        minTimeout: 0,
+        signal,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // Anything but a failed POST is a defect: no retry, it ends the loop (logged by start()).
+          if (!(error instanceof NotTaken)) throw error;
+          if (retriesLeft === 0) return;
+          const backoff = Math.floor(this.#o.random() * Math.min(MAX_BACKOFF_MS, this.#o.baseDelayMs * 2 ** (attemptNumber - 1)));
+          // Honour a Retry-After (429/408), but never wait longer than the long pause would.
+          const wait = Math.min(Math.max(backoff, error.result.retryAfterMs ?? 0), Math.max(backoff, this.#o.retryPauseMs));
+          this.#log.debug({ id, event, status: error.result.status ?? undefined, attempt: attemptNumber, retry_in_ms: wait }, `n8n did not take ${id}: ${error.result.reason}`);
+          await this.#pause(wait);
+        },
+      });
+    } catch (error) {
+      if (signal.aborted) return "stopped";
+      if (error instanceof NotTaken) return "exhausted";
+      throw error;
     }
   }
 
@@ -248,7 +268,7 @@ export class N8nNotifier {
     wake?.();
   }
 
-  /** Waits, cut short by stop(). Unref'd: a pending retry alone does not keep the process alive. */
+  /** Waits, cut short by stop() (p-retry then sees the aborted signal and ends). Unref'd: a pending retry alone does not keep the process alive. */
   async #pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.#stop.signal, ref: false }).catch(() => undefined);
   }

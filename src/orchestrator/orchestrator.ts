@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ApprovalPolicy } from "../config/config.js";
+import type { ApprovalPolicy } from "../core/approval-policy.js";
 import type { Clock } from "../core/clock.js";
 import type { Effect } from "../core/effects.js";
 import type { Command, OrchestratorEvent, Report } from "../core/events.js";

@@ -1,3 +1,4 @@
+// Our own, not split2 or node:readline: readline has no line cap (one 50 MB line is buffered whole); split2's maxLength errors and destroys the stream, and with skipOverflow it skips without counting, passes an over-long line that arrives within one chunk, and emits the kept fragment at the end.
 /**
  * Splits a byte stream into text lines with bounded memory. Works on bytes, so a chunk
  * boundary inside a multi-byte UTF-8 character is harmless. A line longer than the cap is

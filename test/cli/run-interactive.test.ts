@@ -21,7 +21,7 @@ ${extra}
 ---
 `;
 
-// logging.level: error keeps the run's log lines (they go to process.stdout) out of jest's output.
+// logging.level: error keeps the run's log lines (written to io.stdout, the Terminal below) few.
 const CONFIG = "orchestrator:\n  approval_mode: required\n  auto_approve: []\nclaude:\n  timeout: 20\n  idle_timeout: 20\n  kill_grace: 1\nlogging:\n  level: error\n";
 
 const dirs: string[] = [];

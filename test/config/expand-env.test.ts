@@ -26,6 +26,11 @@ describe("expandString", () => {
     expect(result.problems).toEqual([]);
   });
 
+  it("takes a variable's value as written: a $ in it is not expanded again", () => {
+    const result = expandString("${SECRET}", { SECRET: "pa$word${HOME}", HOME: "/home/u", word: "x" });
+    expect(result.value).toBe("pa$word${HOME}");
+  });
+
   it.each([["${"], ["x${HOME"], ["${1BAD}"], ["${A B}"], ["${}"]])("reports malformed %j", (input) => {
     expect(expandString(input, env).problems).toHaveLength(1);
   });

@@ -198,6 +198,23 @@ describe("loadConfig: environment", () => {
     expect(config.telegram.chat_ids).toEqual(expected);
   });
 
+  it("refuses shell syntax in claude.command and claude.flags, naming the key", async () => {
+    const error = await errorIn({
+      "config.yaml": 'claude:\n  command: "claude -p ; rm -rf /"\n  flags: "--add-dir $HOME"\n',
+    });
+    expect(error.message).toContain('config.yaml: claude.command cannot be split into arguments: it has the shell operator ";"');
+    expect(error.message).toContain('config.yaml: claude.flags cannot be split into arguments: it has the shell expansion "$HOME"');
+    expect(error.message).toContain("put it in quotes");
+  });
+
+  it("takes a .env value holding $ as written when it expands into config.yaml", async () => {
+    const { config } = await loadIn({
+      "config.yaml": 'webhooks:\n  secret: "${WEBHOOK_SECRET}"\n',
+      ".env": "WEBHOOK_SECRET='pa$word${HOME}'\n",
+    }, { HOME: "/home/u" });
+    expect(config.webhooks.secret).toBe("pa$word${HOME}");
+  });
+
   it("reports a bad .env line with its number and keeps going", async () => {
     const error = await errorIn({ ".env": "A=1\nnot a pair\n", "config.yaml": "claude: {timeout: 0}\n" });
     expect(error.message).toContain(".env:2: expected KEY=VALUE");

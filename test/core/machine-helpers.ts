@@ -1,4 +1,4 @@
-import type { ApprovalPolicy } from "../../src/config/config.js";
+import type { ApprovalPolicy } from "../../src/core/approval-policy.js";
 import type { OrchestratorEvent } from "../../src/core/events.js";
 import { transition, type MachineContext, type Transition } from "../../src/core/machine.js";
 import type { RunOutcome } from "../../src/core/run-outcome.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { ApprovalPolicy } from "../../src/config/config.js";
+import type { ApprovalPolicy } from "../../src/core/approval-policy.js";
 import type { Command } from "../../src/core/events.js";
 import { transition } from "../../src/core/machine.js";
 import type { SessionStatus } from "../../src/core/state.js";

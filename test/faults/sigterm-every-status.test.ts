@@ -168,4 +168,30 @@ async function grandchildrenReady(dir: string): Promise<void> {
     }
     figures.push(`SIGTERM of serve in ${name}: exit 0 after ${ms} ms, 0 processes left`);
   });
+
+  it("SIGTERM while serve is still starting (a corrupt state file just reported, no banner yet): it starts, then stops cleanly and exits 0", async () => {
+    const dir = await tempDir("orch-fault-sigterm-early-");
+    dirs.push(dir);
+    await writeFile(path.join(dir, "config.yaml"), CONFIG);
+    // The store says so during the start, before the banner: the moment to send the signal.
+    await writeFile(path.join(dir, "state.json"), "{ not json");
+    const { execa } = await import("execa");
+    const { BIN, FAKE_CLAUDE } = await import("../support/run-orchestrator-bin.js");
+    const child = execa("node", [BIN, "serve"], { cwd: dir, reject: false, stdin: "ignore", env: { CLAUDE_CLI_PATH: FAKE_CLAUDE, PORT: "0", WEBHOOK_SECRET: SECRET } });
+    let out = "";
+    let signalled = false;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      // The corrupt-state warning comes from inside the service's start, before its banner.
+      if (!signalled && out.includes("state file was corrupt")) {
+        expect(out).not.toContain("Orchestrator serving at");
+        signalled = true;
+        child.kill("SIGTERM");
+      }
+    });
+    const r = await child;
+    expect(signalled).toBe(true);
+    expect({ exitCode: r.exitCode, signal: r.signal ?? null }).toEqual({ exitCode: 0, signal: null });
+    expect(existsSync(path.join(dir, "state.json.lock"))).toBe(false);
+  });
 });

@@ -2,14 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mkdtemp, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { AccessLogFile, type AccessLogEntry } from "../../src/http/access-log.js";
+import { AccessLogFile } from "../../src/http/access-log-file.js";
 
-const entry = (status: number): AccessLogEntry => ({ time: "2026-01-01T09:00:00.000Z", ip: "127.0.0.1", method: "POST", path: "/webhook/status", status, ms: 1, auth: "ok" });
+type Entry = { status: number };
+/** A line as pino writes it to its destination. */
+const entry = (status: number) => `${JSON.stringify({ time: "2026-01-01T09:00:00.000Z", ip: "127.0.0.1", method: "POST", path: "/webhook/status", status, ms: 1, auth: "ok" })}\n`;
 const statuses = async (file: string) =>
   (await readFile(file, "utf8"))
     .split("\n")
     .filter(Boolean)
-    .map((l) => (JSON.parse(l) as AccessLogEntry).status);
+    .map((l) => (JSON.parse(l) as Entry).status);
 
 describe("AccessLogFile", () => {
   let dir: string;
@@ -21,8 +23,8 @@ describe("AccessLogFile", () => {
   it("creates its folder and appends one JSON line per entry", async () => {
     const file = path.join(dir, "logs", "webhook-access.log");
     const log = new AccessLogFile(file);
-    log.append(entry(200));
-    log.append(entry(401));
+    log.write(entry(200));
+    log.write(entry(401));
     log.close();
     expect(await statuses(file)).toEqual([200, 401]);
   });
@@ -30,11 +32,11 @@ describe("AccessLogFile", () => {
   it("follows a rotated or deleted file to a new one at its path", async () => {
     const file = path.join(dir, "webhook-access.log");
     const log = new AccessLogFile(file, 0);
-    log.append(entry(200));
+    log.write(entry(200));
     await rename(file, `${file}.1`);
-    log.append(entry(201));
+    log.write(entry(201));
     await unlink(file);
-    log.append(entry(202));
+    log.write(entry(202));
     log.close();
     expect(await statuses(`${file}.1`)).toEqual([200]);
     expect(await statuses(file)).toEqual([202]);
@@ -44,9 +46,9 @@ describe("AccessLogFile", () => {
     const blocker = path.join(dir, "not-a-folder");
     await writeFile(blocker, "");
     const log = new AccessLogFile(path.join(blocker, "webhook-access.log"), 0);
-    expect(() => log.append(entry(200))).not.toThrow();
+    expect(() => log.write(entry(200))).not.toThrow();
     await rm(blocker);
-    log.append(entry(204));
+    log.write(entry(204));
     log.close();
     expect(await statuses(path.join(blocker, "webhook-access.log"))).toEqual([204]);
   });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@jest/globals";
 import { ManualClock } from "../../src/core/clock.js";
-import { AuthFailureLimiter } from "../../src/http/auth-failure-limiter.js";
+import { FailedSecretStore } from "../../src/http/failed-secret-store.js";
 import { SecretCheck } from "../../src/http/secret-check.js";
 
-describe("AuthFailureLimiter", () => {
+describe("FailedSecretStore (the failed-secret limiter's counts)", () => {
   it("blocks at the max-th failure within the window, per address", () => {
     const clock = new ManualClock();
-    const l = new AuthFailureLimiter({ max: 2, windowMs: 1000, blockMs: 5000 }, clock);
+    const l = new FailedSecretStore({ max: 2, windowMs: 1000, blockMs: 5000 }, clock);
     expect(l.recordFailure("a")).toBe(false);
     expect(l.blockedFor("a")).toBe(0);
     expect(l.recordFailure("a")).toBe(true);
@@ -19,7 +19,7 @@ describe("AuthFailureLimiter", () => {
 
   it("keeps memory bounded under a flood of addresses", () => {
     const clock = new ManualClock();
-    const l = new AuthFailureLimiter({ max: 5, windowMs: 60_000, blockMs: 60_000 }, clock);
+    const l = new FailedSecretStore({ max: 5, windowMs: 60_000, blockMs: 60_000 }, clock);
     for (let i = 0; i < 25_000; i++) l.recordFailure(`10.0.${i >> 8}.${i & 255}`);
     expect(l.trackedCount).toBeLessThanOrEqual(10_001);
   });

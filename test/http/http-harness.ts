@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { ManualClock } from "../../src/core/clock.js";
 import type { SessionState } from "../../src/core/state.js";
@@ -53,6 +54,31 @@ export async function startHarness(opts: HarnessOptions = {}) {
     return { status: res.status, headers: res.headers, json };
   }
 
+  /**
+   * One request over a fresh connection from `from`, a loopback address of its own (127.0.0.2...):
+   * the failed-secret limit is per address. Bounded to 5 s.
+   */
+  function requestFrom(from: string, method: string, urlPath: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      const req = http.request(`${server.url}${urlPath}`, { method, localAddress: from, agent: false, headers: init.headers, timeout: 5_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+          try {
+            resolve({ status: res.statusCode ?? 0, headers, json: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+      });
+      req.on("timeout", () => req.destroy(new Error(`${method} ${urlPath} from ${from} got no answer within 5 s`)));
+      req.on("error", reject);
+      req.end(init.body);
+    });
+  }
+
   /** POST a JSON body carrying the right secret (unless `secret` is given, or null for none). */
   function post(urlPath: string, body: Record<string, unknown> = {}, secretInBody: string | null = secret): Promise<Answer> {
     const payload = secretInBody === null ? body : { ...body, secret: secretInBody };
@@ -79,7 +105,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
     await rm(dir, { recursive: true, force: true });
   }
 
-  return { dir, tasksDir, logsDir, clock, today, config, runner, orchestrator, control, secret, accessLogFile, logLines, server, request, post, until, accessLines, close };
+  return { dir, tasksDir, logsDir, clock, today, config, runner, orchestrator, control, secret, accessLogFile, logLines, server, request, requestFrom, post, until, accessLines, close };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

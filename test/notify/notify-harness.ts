@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import type { ApprovalPolicy } from "../../src/config/config.js";
+import type { ApprovalPolicy } from "../../src/core/approval-policy.js";
 import { systemClock } from "../../src/core/clock.js";
 import type { NotificationPayload, SessionState } from "../../src/core/state.js";
 import { createLogger, type Logger } from "../../src/logging/create-logger.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { ApprovalPolicy } from "../../src/config/config.js";
+import type { ApprovalPolicy } from "../../src/core/approval-policy.js";
 import { CONTINUE_PROMPT } from "../../src/core/build-prompt.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { createIdleState, createTaskRecord, type SessionState } from "../../src/core/state.js";

@@ -45,3 +45,23 @@ describe("LineSplitter", () => {
     expect(split([]).lines).toEqual([]);
   });
 });
+
+describe("LineSplitter on one 50 MB line", () => {
+  it("skips it in bounded memory (it is not buffered), counts it, and goes on with the next line", () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l));
+    const chunk = Buffer.alloc(64 * 1024, "x"); // a pipe's chunk size; one buffer reused, so only the splitter's copies count
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    for (let sent = 0; sent < 50 * 1024 * 1024; sent += chunk.length) {
+      s.push(chunk);
+      if (sent % (4 * 1024 * 1024) === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+    }
+    s.push("\n{\"type\":\"result\"}\n");
+    s.end();
+    // Buffered whole, the line would add 50 MB here; the splitter keeps at most its 1 MiB cap.
+    expect(peak).toBeLessThan(8 * 1024 * 1024);
+    expect(lines).toEqual(['{"type":"result"}']);
+    expect(s.tooLongCount).toBe(1);
+  });
+});

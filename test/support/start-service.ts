@@ -30,6 +30,9 @@ export async function startService(cwd: string, env: Record<string, string | und
     stdin: "ignore",
     env: { CLAUDE_CLI_PATH: FAKE_CLAUDE, PORT: "0", ...env },
     buffer: true,
+    // stop() measures how long the service takes to exit: execa's own SIGKILL 5 s after a
+    // SIGTERM would turn a slow stop (a loaded machine) into a signal death with its logs lost.
+    forceKillAfterDelay: false,
   });
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -1,19 +1,18 @@
 import { EXIT, println } from "../cli-io.js";
 import { callServer } from "../http-client.js";
-import type { CommandContext } from "../run-cli.js";
+import type { CommandContext } from "../command-context.js";
 
 /**
  * `orchestrator approve|pause|resume|skip|retry|logs [n]|start [file]`: a command-line client of the
  * running service over HTTP (like `docker` to its daemon). Prints the service's answer.
  * Exit 0 when done, 1 when the state refused it (409) or the service failed, 2 for a bad request.
  */
-export async function clientCommand({ args, io, config }: CommandContext): Promise<number> {
-  const command = args.command as string;
+export async function clientCommand({ io, config }: CommandContext, command: string, args: { arg?: string; feedback?: string; json: boolean }): Promise<number> {
   const body: Record<string, unknown> = {};
-  const arg = args.positionals.join(" ").trim();
+  const arg = args.arg?.trim();
   if (command === "logs" && arg) body.lines = /^\d+$/.test(arg) ? Number(arg) : arg;
   if (command === "start" && arg) body.task_file = arg;
-  if (command === "retry" && (args.feedback ?? arg)) body.feedback = args.feedback ?? arg;
+  if (command === "retry" && args.feedback) body.feedback = args.feedback;
   const { status, json } = await callServer(await config(), command, body);
   if (args.json) println(io.stdout, JSON.stringify(json, null, 2));
   else if (command === "logs" && typeof json.logs === "string") println(io.stdout, json.logs || String(json.message ?? ""));

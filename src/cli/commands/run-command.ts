@@ -12,7 +12,7 @@ import type { SessionState } from "../../core/state.js";
 import { checkStatePath } from "../check-state-path.js";
 import { EXIT, println, type CliIo } from "../cli-io.js";
 import { watchStopSignals, type StopSignals } from "../stop-signals.js";
-import type { CommandContext } from "../run-cli.js";
+import type { CommandContext } from "../command-context.js";
 import { reportProgress } from "./report-progress.js";
 
 /**
@@ -21,24 +21,20 @@ import { reportProgress } from "./report-progress.js";
  * refused. Exit: 0 all completed or skipped, 1 a task failed (or a command could not be saved),
  * 2 bad input, 3 waiting or paused, 130 interrupted (SIGINT, SIGTERM, Ctrl-C at a prompt).
  */
-export async function runCommand({ args, io, config: loadConfig }: CommandContext): Promise<number> {
-  const file = args.positionals[0];
-  if (!file) {
-    println(io.stderr, "orchestrator run: which task file? Usage: orchestrator run <file> [--yes]");
-    return EXIT.badInput;
-  }
+export async function runCommand({ io, config: loadConfig }: CommandContext, file: string, args: { yes: boolean; fresh: boolean }): Promise<number> {
   const config = await loadConfig();
   const tasks = await loadTaskFile(path.resolve(io.cwd, file)); // TaskFileError -> exit 2 with every issue
   const taskFile = path.resolve(io.cwd, file);
   await checkStatePath(config.paths.state_file); // a directory or FIFO: StatePathError -> exit 2
-  const app = await openApp(config, { env: io.env });
+  // Log lines go to the CLI's own stdout (as serve's do), "logs are not being written" to its stderr.
+  const app = await openApp(config, { env: io.env, console: io.stdout, problemStream: io.stderr });
   const log = app.logger.child({ module: "run" });
   const stopping = onStopSignal(app, log, io);
   const stop = watchStopSignals(stopping.handle);
   try {
     const o = app.orchestrator;
     const stopReporting = reportProgress(o, log);
-    const first = await begin(o, taskFile, tasks, args.new, io);
+    const first = await begin(o, taskFile, tasks, args.fresh, io);
     const code = stop.signal.aborted ? EXIT.interrupted : first ?? (await drive(o, app, args.yes, io, stop));
     stopReporting();
     if (code !== EXIT.interrupted) {

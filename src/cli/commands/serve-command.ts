@@ -1,6 +1,6 @@
 import { serve } from "../../app/serve.js";
 import { EXIT } from "../cli-io.js";
-import type { CommandContext } from "../run-cli.js";
+import type { CommandContext } from "../command-context.js";
 import { armStopDeadline, stopDeadlineMs } from "../stop-deadline.js";
 
 /**
@@ -12,25 +12,30 @@ import { armStopDeadline, stopDeadlineMs } from "../stop-deadline.js";
  */
 export async function serveCommand({ io, config }: CommandContext): Promise<number> {
   const cfg = await config();
-  const service = await serve(cfg, { env: io.env, console: io.stdout });
-  const log = service.app.logger;
+  // The handlers go in before the service starts: a SIGTERM that arrives while it starts (or right
+  // after its banner) must stop it cleanly, not kill it by Node's default action mid-write.
+  let received: NodeJS.Signals | null = null;
+  let service: Awaited<ReturnType<typeof serve>> | null = null;
+  let wake: () => void = () => {};
+  const stopAsked = new Promise<void>((resolve) => (wake = resolve));
   const deadlineMs = stopDeadlineMs(cfg.claude.kill_grace);
-  await new Promise<void>((resolve) => {
-    let received: NodeJS.Signals | null = null;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received) {
-        log.warn({ signal, pending: service.pendingStop() }, `received ${signal} again: already stopping (exits within ${deadlineMs / 1000} s of the first signal at the latest)`);
-        return;
-      }
-      received = signal;
-      log.info({ signal, deadline_s: deadlineMs / 1000 }, `received ${signal}`);
-      armStopDeadline({ ms: deadlineMs, pending: () => service.pendingStop(), log });
-      resolve();
-    };
-    // Kept installed: a second Ctrl-C must not kill the process on the spot, with claude running.
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-  await service.stop();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) {
+      service?.app.logger.warn({ signal, pending: service.pendingStop() }, `received ${signal} again: already stopping (exits within ${deadlineMs / 1000} s of the first signal at the latest)`);
+      return;
+    }
+    received = signal;
+    wake();
+  };
+  // Kept installed: a second Ctrl-C must not kill the process on the spot, with claude running.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  service = await serve(cfg, { env: io.env, console: io.stdout });
+  const running = service;
+  const log = running.app.logger;
+  await stopAsked;
+  log.info({ signal: received, deadline_s: deadlineMs / 1000 }, `received ${received}`);
+  armStopDeadline({ ms: deadlineMs, pending: () => running.pendingStop(), log });
+  await running.stop();
   return EXIT.ok;
 }

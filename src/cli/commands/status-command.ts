@@ -3,7 +3,7 @@ import { StateError } from "../../core/errors.js";
 import { describeStateProblem, type SessionState } from "../../core/state.js";
 import { formatStatus } from "../../render/format-status.js";
 import { EXIT, println } from "../cli-io.js";
-import type { CommandContext } from "../run-cli.js";
+import type { CommandContext } from "../command-context.js";
 import { callServer } from "../http-client.js";
 import { checkStatePath } from "../check-state-path.js";
 
@@ -12,7 +12,7 @@ import { checkStatePath } from "../check-state-path.js";
  * The offline read is read-only, with no lock: it works while `run` is going on, and never
  * "repairs" a file another process owns.
  */
-export async function statusCommand({ args, io, config: loadConfig }: CommandContext): Promise<number> {
+export async function statusCommand({ io, config: loadConfig }: CommandContext, args: { json: boolean }): Promise<number> {
   const config = await loadConfig();
   const live = await callServer(config, "status").catch(() => null);
   if (live && live.status === 200) {

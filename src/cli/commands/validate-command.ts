@@ -1,15 +1,10 @@
 import path from "node:path";
 import { loadTaskFile } from "../../tasks/load-task-file.js";
 import { EXIT, println } from "../cli-io.js";
-import type { CommandContext } from "../run-cli.js";
+import type { CommandContext } from "../command-context.js";
 
 /** `orchestrator validate <file>`: one line per task and exit 0, or every problem and exit 2. */
-export async function validateCommand({ args, io }: CommandContext): Promise<number> {
-  const file = args.positionals[0];
-  if (!file) {
-    println(io.stderr, "orchestrator validate: which file? Usage: orchestrator validate <file>");
-    return EXIT.badInput;
-  }
+export async function validateCommand({ io }: CommandContext, file: string): Promise<number> {
   // loadTaskFile throws TaskFileError listing every issue; runCli prints it and exits 2.
   const tasks = await loadTaskFile(path.resolve(io.cwd, file));
   println(io.stdout, `${file}: ${tasks.length} task${tasks.length === 1 ? "" : "s"} OK`);

@@ -1,0 +1,127 @@
+import { Command } from "commander";
+import { loadConfig } from "../config/load-config.js";
+import type { CliIo } from "./cli-io.js";
+import type { CommandContext } from "./command-context.js";
+import { clientCommand } from "./commands/client-command.js";
+import { runCommand } from "./commands/run-command.js";
+import { serveCommand } from "./commands/serve-command.js";
+import { statusCommand } from "./commands/status-command.js";
+import { validateCommand } from "./commands/validate-command.js";
+
+const AFTER_HELP = `
+Exit codes: 0 done, 1 a task failed (or a command was refused or could not be saved),
+            2 bad input (also a state path that is a folder, a port in use),
+            3 waiting for approval or paused, 4 another orchestrator holds the state file,
+            5 no service reachable, 130 interrupted (Ctrl-C, SIGTERM).
+Environment: CLAUDE_CLI_PATH overrides claude.command; see README.md for the rest.`;
+
+interface GlobalOptions {
+  config?: string;
+  state?: string;
+  logs?: string;
+}
+
+/**
+ * The `orchestrator` command line as a commander program: the subcommands, their options, and the
+ * global options (--config, --state, --logs), which commander accepts before or after the
+ * subcommand. It never exits the process (exitOverride: runCli maps its errors to exit codes) and
+ * writes only to `io` (configureOutput). Each action hands its exit code to `done`.
+ * Build one per parse: commander keeps parsed values on the Command.
+ */
+export function cliProgram(io: CliIo, version: string, done: (code: number) => void): Command {
+  const program = new Command("orchestrator")
+    .description("run a day of Claude Code work from a task file, one task at a time")
+    .exitOverride()
+    .configureOutput(outputTo(io, "orchestrator"))
+    .configureHelp({ showGlobalOptions: true, subcommandTerm })
+    .showSuggestionAfterError()
+    .showHelpAfterError("Run 'orchestrator --help' for usage.")
+    .option("-c, --config <file>", "config file (default ./config.yaml when present, else built-in defaults)")
+    .option("--state <file>", "state file (overrides paths.state_file)")
+    .option("--logs <dir>", "logs folder (overrides paths.logs_dir)")
+    .version(version, "-v, --version", "print the version")
+    .helpOption("-h, --help", "print help")
+    .helpCommand("help [command]", "help for a command (or this text)")
+    .addHelpText("after", AFTER_HELP);
+
+  /** A subcommand whose errors name it, and whose action's exit code reaches `done`. */
+  const sub = (name: string, summary: string, description = `${summary[0]?.toUpperCase()}${summary.slice(1)}.`) =>
+    program
+      .command(name)
+      .summary(summary)
+      .description(description)
+      .configureOutput(outputTo(io, `orchestrator ${name}`))
+      .showHelpAfterError(`Run 'orchestrator ${name} --help' for usage.`);
+  const context = (cmd: Command): CommandContext => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    return { io, config: () => loadConfig({ configPath: g.config ?? null, cwd: io.cwd, env: io.env, overrides: { stateFile: g.state, logsDir: g.logs } }) };
+  };
+
+  sub(
+    "run",
+    "run a task file in the foreground, no service needed",
+    "Run a task file in the foreground. Stops at checkpoints: asks on a terminal, else exits 3 with\nthe state saved (run again to resume). A run of the same file resumes its session.",
+  )
+    .argument("<file>", "the task file")
+    .option("-y, --yes", "approve checkpoints")
+    .option("--new", "start over a file whose session completed")
+    .action(async (file: string, opts: { yes?: boolean; new?: boolean }, cmd: Command) => done(await runCommand(context(cmd), file, { yes: opts.yes ?? false, fresh: opts.new ?? false })));
+  sub("validate", "check a task file", "Check a task file: one line per task, or every error as file:line.")
+    .argument("<file>", "the task file")
+    .action(async (file: string, _opts: object, cmd: Command) => done(await validateCommand(context(cmd), file)));
+  sub("serve", "the service (what npm start runs)", "Run the service: HTTP API, Telegram bot, n8n notifications (what npm start runs).\nSIGTERM/SIGINT stop it cleanly.")
+    .action(async (_opts: object, cmd: Command) => done(await serveCommand(context(cmd))));
+  sub("status", "the service's status, or the saved state when none runs")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => done(await statusCommand(context(cmd), { json: opts.json ?? false })));
+
+  // Commands sent to the running service over HTTP.
+  const client = (name: string, summary: string) =>
+    sub(name, summary, `${summary[0]?.toUpperCase()}${summary.slice(1)}: sent to the running service over HTTP.`).option("--json", "print the service's answer as JSON");
+  client("start", "load today's task file (or the one named) and begin")
+    .argument("[file]", "a task file in paths.tasks_dir")
+    .action(async (file: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "start", { arg: file, json: opts.json ?? false })));
+  for (const [name, summary] of [
+    ["approve", "run the task waiting for approval"],
+    ["pause", "stop before the next task"],
+    ["resume", "continue after a pause"],
+    ["skip", "skip the current task"],
+  ] as const) {
+    client(name, summary).action(async (opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), name, { json: opts.json ?? false })));
+  }
+  client("retry", "run a failed or interrupted task again")
+    .argument("[feedback...]", "what Claude should do differently, as words (or --feedback)")
+    .option("-f, --feedback <text>", "what Claude should do differently")
+    .action(async (words: string[], opts: { feedback?: string; json?: boolean }, cmd: Command) =>
+      done(await clientCommand(context(cmd), "retry", { feedback: opts.feedback ?? (words.join(" ").trim() || undefined), json: opts.json ?? false })),
+    );
+  client("logs", "the last n log lines (default 20)")
+    .argument("[n]", "how many lines")
+    .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "logs", { arg: n, json: opts.json ?? false })));
+  return program;
+}
+
+/** Help and errors go to the injected streams; errors start with the command's name, not "error:". */
+function outputTo(io: CliIo, name: string) {
+  const columns = (stream: NodeJS.WritableStream) => (stream as { columns?: number }).columns ?? 100;
+  return {
+    writeOut: (s: string) => void io.stdout.write(s),
+    writeErr: (s: string) => void io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.replace(/^error: /, `${name}: `)),
+    getOutHelpWidth: () => columns(io.stdout),
+    getErrHelpWidth: () => columns(io.stderr),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
+  };
+}
+
+/**
+ * A subcommand in the list as a person types it, `run <file> [--yes] [--new]`, not commander's
+ * `run [options] <file>`. The client commands' --json (for scripts) is left to their own help,
+ * which keeps the list narrow.
+ */
+function subcommandTerm(cmd: Command): string {
+  const args = cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? "..." : ""}>` : `[${a.name()}${a.variadic ? "..." : ""}]`));
+  const options = cmd.options.filter((o) => o.long !== "--json" || cmd.name() === "status").map((o) => `[${o.flags.replace(/^-\w, /, "")}]`);
+  return [cmd.name(), ...args, ...options].join(" ");
+}

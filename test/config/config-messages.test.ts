@@ -1,0 +1,49 @@
+// A table of bad configs and the whole message each gives: the origin, the key, what it must be
+// and what it got (never a secret), and "did you mean" for a near-miss name.
+import { afterAll, describe, expect, it } from "@jest/globals";
+
+import { errorIn, loadIn, removeTempDirs } from "./load-config-fixtures.js";
+
+afterAll(removeTempDirs);
+
+describe("config messages", () => {
+  // [config.yaml, env, the ConfigError's key, its whole message]
+  const cases: [string, NodeJS.ProcessEnv, string | null, string][] = [
+    ["claude:\n  timeout: abc\n", {}, "claude.timeout", 'config.yaml: claude.timeout must be a number of seconds > 0 (got "abc")'],
+    ["claude:\n  kill_grace: -0.5\n", {}, "claude.kill_grace", "config.yaml: claude.kill_grace must be a number of seconds >= 0 (got -0.5)"],
+    ["claude:\n  timout: 5\n", {}, "claude.timout",
+      "config.yaml: unknown key claude.timout (known: command, flags, timeout, idle_timeout, kill_grace, result_grace, model, max_turns, allowed_tools, permission_mode, project_dir, max_continuations); did you mean claude.timeout?"],
+    ["servr:\n  port: 1\n", {}, "servr",
+      'config.yaml: unknown section "servr" (known: server, orchestrator, webhooks, claude, paths, logging, telegram); did you mean server?'],
+    ["paths:\n  tasks: a\n  stat_file: b\n", {}, "paths.tasks",
+      "config.yaml: unknown keys paths.tasks, paths.stat_file (known: tasks_dir, logs_dir, daily_dir, state_file); did you mean paths.state_file for paths.stat_file?"],
+    ["logging:\n  colour: true\n", {}, "logging.colour", "config.yaml: unknown key logging.colour (known: level, task_logs)"],
+    ["orchestrator:\n  approval_mode: Sometimes\n", {}, "orchestrator.approval_mode",
+      'config.yaml: orchestrator.approval_mode must be one of required, auto, manual (got "Sometimes")'],
+    ["orchestrator:\n  auto_approve: [docs, '']\n", {}, "orchestrator.auto_approve",
+      'config.yaml: orchestrator.auto_approve must be a list of non-empty strings (YAML `- item` lines or [a, b]) (got ["docs",""])'],
+    ["claude:\n  permission_mode: 4\n", {}, "claude.permission_mode", "config.yaml: claude.permission_mode must be a string (quote it in YAML) (got 4)"],
+    ["claude:\n  command: [claude, 1]\n", {}, "claude.command", 'config.yaml: claude.command must be a string or a list of strings (got ["claude",1])'],
+    ["claude:\n  max_turns: 2.5\n", {}, "claude.max_turns", "config.yaml: claude.max_turns must be a whole number >= 1, or null (got 2.5)"],
+    ["webhooks:\n  n8n_notify_url: n8n.local/hook?token=XYZ\n", {}, "webhooks.n8n_notify_url",
+      "config.yaml: webhooks.n8n_notify_url must be an http:// or https:// URL (got a string, not shown)"],
+    ["", { TELEGRAM_CHAT_ID: "42,@ok,me,you" }, "telegram.chat_id",
+      'TELEGRAM_CHAT_ID from the environment: telegram.chat_id holds "me", "you", not a numeric chat id or @channel (got "42,@ok,me,you")'],
+    ["telegram:\n  chat_id: [1, {a: 1}]\n", {}, "telegram.chat_id",
+      'config.yaml: telegram.chat_id must be a chat id, a comma-separated string of ids, or a list of ids (got [1,{"a":1}])'],
+    ["server: [5000]\n", {}, "server", "config.yaml: server must be a mapping (got [5000])"],
+    ["server:\n  port: 80.5\nlogging:\n  level: loud\n", {}, null,
+      "2 configuration problems:\n  - config.yaml: server.port must be a port number 0-65535 (0: any free port) (got 80.5)\n" +
+        '  - config.yaml: logging.level must be one of debug, info, warn, error (or DEBUG, INFO, WARNING, ERROR) (got "loud")'],
+  ];
+  it.each(cases)("%j %j", async (yaml, env, key, message) => {
+    const error = await errorIn(yaml === "" ? {} : { "config.yaml": yaml }, env);
+    expect({ key: error.key, message: error.message }).toEqual({ key, message });
+  });
+
+  it("takes null as the default for a key that needs a value, and as none for a list or a nullable key", async () => {
+    const { config } = await loadIn({ "config.yaml": "claude:\n  timeout: ~\n  flags:\n  model: ~\norchestrator:\n  auto_approve:\n" });
+    expect(config.claude).toMatchObject({ timeout: 300, flags: [], model: null });
+    expect(config.orchestrator.auto_approve).toEqual([]);
+  });
+});
