@@ -91,6 +91,7 @@ async function pgrpOf(pid: number): Promise<number> {
 const post = (url: string, route: string, body: unknown = {}) =>
   fetch(`${url}/webhook/${route}`, { method: "POST", headers: { "Content-Type": "application/json", "X-Webhook-Secret": SECRET }, body: JSON.stringify(body) });
 
+// Skipped where there is no /proc (not Linux): run markers and process groups are found through it.
 (linux ? describe : describe.skip)("processes: nothing is left running", () => {
   it(`kill -9 of \`orchestrator run\` mid-task (${RUN_ROUNDS} rounds): the restart ends what left claude's group, and the retry runs alone`, async () => {
     const restarts: number[] = [];

@@ -111,6 +111,7 @@ async function grandchildrenReady(dir: string): Promise<void> {
   );
 }
 
+// Skipped where there is no /proc (not Linux): run markers and process groups are found through it.
 (linux ? describe : describe.skip)("SIGTERM of serve in every session status", () => {
   it.each(Object.keys(cases) as Case[])("%s: exits 0 within the stop bound, the state intact and consistent, nothing left", async (name) => {
     const { scenario, drive } = cases[name];

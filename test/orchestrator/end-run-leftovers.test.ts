@@ -63,6 +63,7 @@ async function orphanRun(scenario: string, marker: string) {
   return { pid, inGroup: grandchildren.find((g) => !g.detached)!.grandchild_pid, escaped: grandchildren.find((g) => g.detached)!.grandchild_pid, all };
 }
 
+// Skipped where there is no /proc (not Linux): run markers and process groups are found through it.
 (linux ? describe : describe.skip)("endRunLeftovers (Linux /proc)", () => {
   it("ends a child that ignores SIGTERM and its grandchildren in and out of its group, within the grace plus a margin", async () => {
     const marker = newRunMarker();

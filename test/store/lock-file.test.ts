@@ -82,6 +82,7 @@ describe("acquireLock", () => {
   });
 
   // Zombies are seen through /proc/<pid>/stat: Linux only.
+  // Skipped without /proc (not Linux): zombies are told apart through /proc/<pid>/stat.
   (existsSync("/proc/self/stat") ? it : it.skip)("takes over the lock of a SIGKILLed process that is still a zombie (its parent has not reaped it)", async () => {
     // The holder's parent is a shell that exec's into `sleep`, which never calls wait(): after
     // the SIGKILL the holder stays a zombie, as it does after a kill -9 until its parent reaps it.
