@@ -119,6 +119,8 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       close: () =>
         (closed ??= (async () => {
           await orchestrator.shutdown();
+          // Every save is done: what the store kept beside the file goes before the lock does.
+          await store.close().catch((error: unknown) => logger.warn({ err: error }, "could not remove the state file's spare; the next start does"));
           await lock.release();
           closeLog();
         })()),

@@ -149,6 +149,19 @@ export class DurableJSONFile<T> implements Adapter<T> {
     return mine;
   }
 
+  /**
+   * Removes the spare this process keeps for storage reuse, after the writes queued so far (a
+   * clean stop: nothing is left beside the file). Never throws; the next write makes a new file.
+   */
+  async releaseStorage(): Promise<void> {
+    await (writeQueues.get(this.file) ?? Promise.resolve());
+    const storage = storages.get(this.file);
+    if (!storage) return;
+    storage.placed = null;
+    await dropSpare(this.file, storage);
+    storages.delete(this.file);
+  }
+
   /** One write, in its turn in the queue. */
   async #writeNow(text: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
     const bytes = typeof text === "string" ? [Buffer.from(text, "utf8")] : text instanceof Uint8Array ? [text] : text;

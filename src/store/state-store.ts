@@ -41,6 +41,8 @@ export interface StateStore {
   load(): Promise<SessionState>;
   /** Durably replaces the saved state. Throws StateError on failure; the previous state stays on disk. */
   save(state: SessionState): Promise<void>;
+  /** A clean stop: lets go of what the store keeps beside the file (the reused storage). Optional. */
+  close?(): Promise<void>;
 }
 
 export type WarningSink = (msg: string, ctx: object) => void;
@@ -211,6 +213,11 @@ export class FileStateStore implements StateStore {
       definitions.verified[i] = task;
     }
     return true;
+  }
+
+  /** Removes the spare kept for storage reuse (state.json.spare-<pid>) once the last save is done. */
+  async close(): Promise<void> {
+    await this.#main.releaseStorage();
   }
 
   async #write(definitions: Definitions | null, text: readonly Buffer[]): Promise<void> {

@@ -13,7 +13,7 @@
  * The per-task cost for 1,000 tasks against 10 is in `npm run bench` (BENCHMARKS.md).
  */
 import { describe, it, expect, afterAll } from "@jest/globals";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { SessionState } from "../../src/core/state.js";
 import { orchestratorBin, tempDir } from "../support/run-orchestrator-bin.js";
@@ -95,6 +95,8 @@ async function measure(textBytes: number): Promise<Figure> {
     await exitWithin(run, 30_000);
     exited = true;
     expect(await processesWithMarker(`${pid}-`)).toEqual([]);
+    // A large state reuses the replaced file's storage while it runs; a clean stop removes that spare.
+    expect((await readdir(dir)).filter((n) => n.includes(".spare-") || n.includes(".tmp-"))).toEqual([]);
     return {
       bytesPerTask: (b.bytes - a.bytes) / (b.done - a.done),
       stateBytesPerTask: (await stat(stateFile)).size / TASKS,

@@ -243,6 +243,12 @@ describe("FileStateStore", () => {
     expect(warnings).toEqual([]);
     const names = await readdir(dir);
     expect(names.filter((n) => n.includes(".spare-"))).toEqual([spare]); // ours: this process still writes
+    // A clean stop lets go of it: nothing is left beside the state file, and the state is intact.
+    await st.close();
+    expect((await readdir(dir)).filter((n) => n.includes(".spare-"))).toEqual([]);
+    expect(await store().load()).toEqual(s);
+    await st.save((s = withTask(s, 2, { status: "completed" }))); // and a later save still works
+    expect(await store().load()).toEqual(s);
   });
 
   it("serializes concurrent saves; the last one wins and the file stays valid", async () => {
