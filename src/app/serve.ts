@@ -85,6 +85,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
       clock: app.clock,
       version: await readVersion(),
       accessLogFile: path.join(config.paths.logs_dir, "webhook-access.log"),
+      logHealth: app.logHealth,
       mount: (express) => {
         if (bot?.webhookHandler) express.post("/telegram/webhook", bot.webhookHandler);
       },

@@ -1,6 +1,7 @@
 // Our own destination: pino.destination (SonicBoom) reopens a rotated file only when told (reopen()) and reports a failed write as an 'error' event; this follows the path by itself and drops the line.
 import fs from "node:fs";
 import path from "node:path";
+import type { LogHealth } from "../logging/log-health.js";
 
 /**
  * The access log's file (orchestrator_logs/webhook-access.log) as a pino destination: `write`
@@ -14,13 +15,31 @@ export class AccessLogFile {
   #fd: number | null = null;
   #checkedAt = 0;
 
-  constructor(readonly file: string, readonly recheckMs = 1000) {}
+  #failing = false;
+
+  /**
+   * `health` hears the first failed write (with its error) and the first write that works again,
+   * so a read-only or full logs folder is said once, as for the daily log (see LogHealth).
+   */
+  constructor(
+    readonly file: string,
+    readonly recheckMs = 1000,
+    readonly health: Pick<LogHealth, "fail" | "ok"> | null = null,
+  ) {}
 
   write(line: string): void {
     try {
       fs.writeSync(this.#open(), line);
-    } catch {
+      if (this.#failing) {
+        this.#failing = false;
+        this.health?.ok("access_log");
+      }
+    } catch (error) {
       this.close(); // swallowed on purpose (see above)
+      if (!this.#failing) {
+        this.#failing = true;
+        this.health?.fail("access_log", (error as Error).message);
+      }
     }
   }
 

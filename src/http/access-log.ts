@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { pino } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Clock } from "../core/clock.js";
+import type { LogHealth } from "../logging/log-health.js";
 import { AccessLogFile } from "./access-log-file.js";
 
 /**
@@ -32,9 +33,9 @@ const REDACT = ['req.headers["x-webhook-secret"]', 'req.headers["x-telegram-bot-
  * `file` null logs nothing (tests and benchmarks may opt out). The file stays open for the life of
  * the process, as the daily log does.
  */
-export function accessLog(file: string | null, clock: Clock): RequestHandler {
+export function accessLog(file: string | null, clock: Clock, health: LogHealth | null = null): RequestHandler {
   if (file === null) return (_req, _res, next) => next();
-  const out = new AccessLogFile(file);
+  const out = new AccessLogFile(file, 1000, health);
   const logger = pino(
     {
       base: null,

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import helmet from "helmet";
 import type { Control } from "../control/control.js";
 import type { Clock } from "../core/clock.js";
+import type { LogHealth } from "../logging/log-health.js";
 import type { Logger } from "../logging/create-logger.js";
 import { accessLog } from "./access-log.js";
 import { authFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimit } from "./auth-failure-limiter.js";
@@ -20,6 +21,8 @@ export interface HttpAppOptions {
   version: string;
   /** orchestrator_logs/webhook-access.log; null writes no access log. */
   accessLogFile: string | null;
+  /** Told when the access log cannot be written (and when it can again); default: nobody. */
+  logHealth?: LogHealth | null;
   /** Largest JSON body accepted (default "64kb"; commands are tiny). Above it: 413. */
   bodyLimit?: string;
   /** Failed secrets before an address is blocked (default 5 in 60 s -> 429 for 60 s). */
@@ -45,7 +48,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
   app.disable("x-powered-by");
   // Trust proxy stays off: req.ip is the socket's address. Behind a reverse proxy every client
   // would share the proxy's address (and its failed-secret budget); that is the safe side.
-  app.use(accessLog(opts.accessLogFile, opts.clock));
+  app.use(accessLog(opts.accessLogFile, opts.clock, opts.logHealth ?? null));
   // helmet's defaults (a CSP, nosniff, frame and referrer policies...; X-Powered-By gone) on every
   // answer, JSON included; harmless for a JSON API, and a page that ever shows up is covered.
   // HSTS is left to whatever serves HTTPS in front: this server speaks plain HTTP.

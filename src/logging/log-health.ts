@@ -8,7 +8,7 @@
  * per lost line. Listeners are called on a later microtask, never inside the failing write (a
  * listener that logs would otherwise re-enter the logger).
  */
-export type LogSource = "daily_log" | "task_output";
+export type LogSource = "daily_log" | "task_output" | "access_log";
 
 export type LogHealthListener = (problem: string | null) => void;
 
@@ -30,14 +30,18 @@ export class LogHealth {
   }
 
   /**
-   * `source` is written again. The daily log working again after a failure also clears a task output failure:
+   * `source` is written again. The daily log working again after a failure also clears a task output
+   * or access log failure:
    * both live in paths.logs_dir, and a task log that was cut short stays recorded in its task
    * (output_log_error), so it need not hold the alarm up for good.
    */
   ok(source: LogSource): void {
     const was = this.problem;
     const wasFailing = this.#problems.delete(source);
-    if (source === "daily_log" && wasFailing) this.#problems.delete("task_output");
+    if (source === "daily_log" && wasFailing) {
+      this.#problems.delete("task_output");
+      this.#problems.delete("access_log"); // the same folder; its next failed line would say so again
+    }
     if (was !== null && this.problem === null) this.#emit(null);
   }
 

@@ -29,6 +29,31 @@ describe("AccessLogFile", () => {
     expect(await statuses(file)).toEqual([200, 401]);
   });
 
+  it("tells the log health once when a line cannot be written, and once when lines are written again", async () => {
+    const { LogHealth } = await import("../../src/logging/log-health.js");
+    const { mkdir } = await import("node:fs/promises");
+    const health = new LogHealth();
+    const heard: Array<string | null> = [];
+    health.subscribe((p) => heard.push(p));
+    // A folder where the file should be: every write fails (EISDIR), as on a read-only logs folder.
+    const file = path.join(dir, "webhook-access.log");
+    await mkdir(file);
+    const log = new AccessLogFile(file, 0, health);
+    log.write(entry(200));
+    log.write(entry(401));
+    expect(health.problem).toMatch(/EISDIR/);
+    await rm(file, { recursive: true });
+    log.write(entry(200));
+    log.write(entry(200));
+    log.close();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // listeners hear on a later microtask
+    expect(health.problem).toBeNull();
+    expect(heard.length).toBe(2);
+    expect(heard[0]).toMatch(/EISDIR/);
+    expect(heard[1]).toBeNull();
+    expect(await statuses(file)).toEqual([200, 200]);
+  });
+
   it("follows a rotated or deleted file to a new one at its path", async () => {
     const file = path.join(dir, "webhook-access.log");
     const log = new AccessLogFile(file, 0);
