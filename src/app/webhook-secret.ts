@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config/config.js";
+import { StatePathError } from "../core/errors.js";
+import { FileReadError, readRegularFile } from "../fs/read-regular-file.js";
 
 /** Where a generated secret is kept: beside the state file, so each state has its own. */
 export function secretFileFor(config: Config): string {
@@ -29,12 +31,21 @@ export async function ensureWebhookSecret(config: Config): Promise<{ secret: str
   return { secret: stored, file, created: stored === secret };
 }
 
+/**
+ * The secret kept in `file`, or null when there is none. Only a regular file of at most 4 KiB,
+ * read within 5 s: a FIFO or device in its place is an error that names it, never a start that
+ * hangs for good.
+ */
 export async function readSecretFile(file: string): Promise<string | null> {
   try {
-    const text = (await readFile(file, "utf8")).trim();
+    const text = (await readRegularFile(file, { maxBytes: 4096, timeoutMs: 5000 })).bytes.toString("utf8").trim();
     return text.length > 0 ? text : null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if (error instanceof FileReadError && error.detail.errno === "ENOENT") return null;
+    if (error instanceof FileReadError) {
+      // A file beside the state this machine cannot use: bad input (exit 2), the message says what to do.
+      throw new StatePathError(`cannot read the webhook secret file ${file}: ${error.message}. Remove it (a new secret is generated) or set WEBHOOK_SECRET.`, file, error.detail.kind ?? error.reason, { cause: error });
+    }
     throw error;
   }
 }

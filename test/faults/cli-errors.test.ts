@@ -79,3 +79,18 @@ describe("serve on a port already in use", () => {
     }
   });
 });
+
+describe("serve with a FIFO where its generated webhook secret is kept", () => {
+  it("says which file and what to do, instead of waiting for a writer for good", async () => {
+    const dir = await project();
+    await execa("mkfifo", [path.join(dir, ".webhook-secret")]);
+    const child = orchestratorBin(["serve"], { cwd: dir, env: { PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRET: undefined } });
+    const r = await exitWithin(child, 20_000);
+    const { stderr } = await child;
+    expect(stderr).toMatch(/cannot read the webhook secret file .*\.webhook-secret: .*FIFO/);
+    expect(stderr).toMatch(/Remove it \(a new secret is generated\) or set WEBHOOK_SECRET/);
+    expect(stderr).not.toMatch(STACK);
+    expect(r.exitCode).toBe(2);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  });
+});
