@@ -78,7 +78,9 @@ describe("a full disk", () => {
     // would die of EPIPE within its next write, racing the check below).
     const dir = await project(task(1, "hang") + "\n---\n\n" + task(2, "success"));
     const stateFile = path.join(disk.dir, "state.json");
-    const env = { WEBHOOK_SECRET: SECRET };
+    const rec = path.join(dir, "rec");
+    await mkdir(rec);
+    const env = { WEBHOOK_SECRET: SECRET, FAKE_CLAUDE_RECORD: rec };
     const args = ["--state", stateFile, "--logs", path.join(dir, "logs")];
 
     // A task runs; the service is killed -9 mid-task: the next start has a recovery to save.
@@ -89,11 +91,13 @@ describe("a full disk", () => {
       return s.json.status === "running" && (s.json.current_task as { status: string }).status === "running" ? s : undefined;
     });
     expect(running.json.status).toBe("running");
-    await waitFor(async () => ((await processesWithMarker(`${first.process.pid}-`)).length > 0 ? true : undefined));
+    // The fake has read its whole prompt (it records the call then): killed earlier, it would get a
+    // cut prompt without its "hang" line and simply succeed.
+    await waitFor(async () => ((await readFile(path.join(rec, "calls.jsonl"), "utf8")).includes('"scenario":"hang"') ? true : undefined), 15_000, "claude reading its prompt");
     first.process.kill("SIGKILL");
     await first.process;
     const orphans = await processesWithMarker(`${first.process.pid}-`);
-    expect(orphans.length).toBeGreaterThan(0); // the gate claude outlived its orchestrator
+    expect(orphans.length).toBeGreaterThan(0); // the hanging claude outlived its orchestrator
 
     await disk.fill();
     const t0 = Date.now();
@@ -120,7 +124,13 @@ describe("a full disk", () => {
       expect(await processesWithMarker(`${first.process.pid}-`)).toEqual([]);
       const after = await call(second, "POST", "/webhook/status");
       expect(after.json).toMatchObject({ status: "waiting_approval", current_task: { status: "interrupted" }, problems: [] });
-      expect((await call(second, "POST", "/webhook/skip")).status).toBe(200);
+      // Saving works again; the recovery then ends the orphan (SIGTERM, up to kill_grace) before it
+      // takes commands: until then a command is 503 "still recovering", which is the promise too.
+      const skipped = await waitFor(async () => {
+        const r = await call(second, "POST", "/webhook/skip");
+        return r.status === 503 && /still recovering/.test(String(r.json.message)) ? undefined : r;
+      }, 15_000, "the recovery to finish");
+      expect(skipped.status).toBe(200);
       await waitFor(async () => ((await call(second, "POST", "/webhook/status")).json.status === "completed" ? true : undefined), 15_000, "task 2 done");
       const out = second.output();
       const saveLines = out.split("\n").filter((l) => /save the state/.test(l)).length;
