@@ -16,6 +16,7 @@ import { buildOutcome, initialFacts, type EndedBy, type RunFacts } from "./descr
 import { killProcessGroup } from "./kill-process-group.js";
 import { killProcessesWithEnv, newRunMarker, RUN_MARKER_ENV, STATE_MARKER_ENV } from "./kill-run-leftovers.js";
 import { resolveClaudeCommand } from "./resolve-claude-command.js";
+import { settleWithin } from "../util/settle-within.js";
 import { openFailed, withOutputLog, writeFailed, type OutputLogFacts } from "./output-log-report.js";
 
 export interface ClaudeRunnerOptions {
@@ -66,14 +67,6 @@ function closeWithin(stream: Readable, ms: number): Promise<void> {
     stream.once("close", () => (clearTimeout(timer), resolve()));
   });
 }
-
-/** Resolves after `ms`, whatever `p` does (used so cleanup can never hang). */
-const settleWithin = (p: Promise<unknown>, ms: number) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = () => (clearTimeout(timer), resolve());
-    p.then(done, done);
-  });
 
 /** A hook that throws (the caller's bug) must not break the run or leave a process behind. */
 // prettier-ignore
