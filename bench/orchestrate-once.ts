@@ -27,6 +27,7 @@ export function benchTasks(count: number): TaskDefinition[] {
     instruction: `Do benchmark step ${i + 1}.`,
     context_files: [],
     deliverables: [],
+    verify: [],
     line: i + 1,
   }));
 }

@@ -12,6 +12,10 @@ import type { Runner } from "../runner/runner.js";
 import { readBootId } from "../store/boot-id.js";
 import { acquireLock } from "../store/lock-file.js";
 import { FileStateStore } from "../store/state-store.js";
+import type { WorkTree } from "../git/work-tree.js";
+import type { Verifier } from "../orchestrator/verifier.js";
+import { CommandVerifier } from "../verify/command-verifier.js";
+import { openWorkTree } from "./open-work-tree.js";
 
 export interface OpenAppOptions {
   /** The environment the claude child inherits (minus our secrets). */
@@ -28,6 +32,10 @@ export interface OpenAppOptions {
    * changes (default process.stderr: the log itself may be what fails); null for nowhere.
    */
   problemStream?: NodeJS.WritableStream | null;
+  /** Replaces the git work tree found from git.enabled / claude.project_dir (null: git off). */
+  workTree?: WorkTree | null;
+  /** Replaces the Verify command runner. */
+  verifier?: Verifier;
 }
 
 export interface App {
@@ -95,6 +103,9 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
     // when the run's own marker never reached the state file.
     const stateMarker = stateMarkerFor(config.paths.state_file);
     const runner = opts.runner ?? new ClaudeRunner(config.claude, { env: opts.env, dropEnv, stateMarker });
+    const workTree = opts.workTree !== undefined ? opts.workTree : await openWorkTree(config, opts.env);
+    if (workTree) logger.info({ module: "git", root: workTree.root }, `git: snapshots of ${workTree.root} before and after every task (diff, rollback)`);
+    const verifier = opts.verifier ?? new CommandVerifier({ projectDir: config.claude.project_dir, env: opts.env, dropEnv, timeoutS: config.orchestrator.verify_timeout, killGraceS: config.claude.kill_grace, stateMarker });
     const orchestrator = await Orchestrator.open({
       store,
       runner,
@@ -108,6 +119,9 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       orphanGraceMs: config.claude.kill_grace * 1000,
       stateMarker,
       logHealth,
+      workTree,
+      verifier,
+      checks: { verify: config.orchestrator.verify, verifyRetries: config.orchestrator.verify_retries, commit: config.git.commit },
     });
     let closed: Promise<void> | null = null;
     return {

@@ -95,6 +95,18 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     .action(async (words: string[], opts: { feedback?: string; json?: boolean }, cmd: Command) =>
       done(await clientCommand(context(cmd), "retry", { feedback: opts.feedback ?? (words.join(" ").trim() || undefined), json: opts.json ?? false })),
     );
+  client("cancel", "stop the running task now (it waits for you)").action(async (opts: { json?: boolean }, cmd: Command) =>
+    done(await clientCommand(context(cmd), "cancel", { json: opts.json ?? false })),
+  );
+  client("diff", "what task n (default: the last one that ran) changed, as a unified diff")
+    .argument("[n]", "the task's position in the session")
+    .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "diff", { arg: n, json: opts.json ?? false })));
+  client("rollback", "undo task n (default: the last one that ran) and every later task")
+    .argument("[n]", "the task's position in the session")
+    .option("-y, --yes", "do it (without --yes nothing is changed)")
+    .action(async (n: string | undefined, opts: { json?: boolean; yes?: boolean }, cmd: Command) =>
+      done(await clientCommand(context(cmd), "rollback", { arg: n, confirm: opts.yes ?? false, json: opts.json ?? false })),
+    );
   client("logs", "the last n log lines (default 20)")
     .argument("[n]", "how many lines")
     .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "logs", { arg: n, json: opts.json ?? false })));

@@ -20,7 +20,7 @@ export function serverUrl(config: Config): string {
  * POSTs a command to the running service (`/webhook/<command>`) with the secret in the
  * X-Webhook-Secret header: the configured one, else the one the service generated beside the state.
  */
-export async function callServer(config: Config, command: string, body: Record<string, unknown> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function callServer(config: Config, command: string, body: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<{ status: number; json: Record<string, unknown> }> {
   const secret = config.webhooks.secret ?? (await readSecretFile(secretFileFor(config)));
   if (!secret) {
     throw new OrchestratorError(`no webhook secret: set WEBHOOK_SECRET, or start the service once (it creates ${secretFileFor(config)}).`);
@@ -32,7 +32,7 @@ export async function callServer(config: Config, command: string, body: Record<s
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Webhook-Secret": secret },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
     throw new ServerUnreachableError(serverUrl(config), { cause: error });

@@ -7,6 +7,8 @@
  */
 import { z } from "zod";
 
+import { commandLines } from "../core/task-file/command-lines.js";
+import { branchTemplateProblem, SESSION_PLACEHOLDER } from "./branch-name.js";
 import { toArgv } from "./split-command.js";
 
 /** Claude Code's --permission-mode values. */
@@ -63,6 +65,15 @@ export function flag() {
   return z.preprocess(read, z.boolean({ error: "must be true or false" }));
 }
 
+/** auto, true or false (also as text: "TRUE", "Auto"): a switch whose default is "when it applies". */
+export function autoFlag() {
+  const read = (v: unknown) => {
+    const word = lowerTrim(v);
+    return word === "true" ? true : word === "false" ? false : word;
+  };
+  return z.preprocess(read, z.union([z.enum(["auto"]), z.boolean()], { error: "must be auto, true or false" }));
+}
+
 /** 0 asks the OS for any free port; serve prints the one it got. */
 export function port() {
   const error = "must be a port number 0-65535 (0: any free port)";
@@ -116,6 +127,19 @@ export function argv() {
     .transform((value, ctx) => (value === null ? [] : (toWords(value, ctx) ?? [])));
 }
 
+/**
+ * Commands, each kept as one string (split into arguments where it runs, never by a shell): a
+ * string is one command, or one per line when it has several lines (like a ``` block under a
+ * task's **Verify:**); a list is one command per item. "" and null are none.
+ */
+export function commandList() {
+  const error = "must be a command (a string) or a list of commands (YAML `- item` lines)";
+  const item = z.string({ error }).trim().min(1, { error: "must not hold an empty command" });
+  return z
+    .union([z.string(), z.array(item), z.null()], { error })
+    .transform((value) => (value === null ? [] : Array.isArray(value) ? value : commandLines(value)));
+}
+
 /** An executable and its leading arguments, like argv() but never empty (validate-config.ts resolves the executable). */
 export function command() {
   return z.union([z.string(), z.array(z.string())], { error: ARGV_MUST }).transform((value, ctx) => {
@@ -124,6 +148,19 @@ export function command() {
       ctx.addIssue({ code: "custom", message: "must name the claude executable" });
     }
     return words ?? [];
+  });
+}
+
+/**
+ * A git branch name, or null (also ""): `{session}` is replaced by the session id, and the
+ * result must be a name git accepts (branch-name.ts), checked here with a sample id.
+ */
+export function branchTemplate() {
+  return optionalText().superRefine((template, ctx) => {
+    const problem = template === null ? null : branchTemplateProblem(template);
+    if (problem !== null) {
+      ctx.addIssue({ code: "custom", message: `must be a git branch name (${SESSION_PLACEHOLDER} becomes the session id): ${problem}` });
+    }
   });
 }
 

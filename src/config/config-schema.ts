@@ -30,6 +30,14 @@ const orchestrator = z.strictObject({
   auto_approve: field.stringList({ lower: true }).prefault(["documentation", "testing"]).describe(
     "Task types that need no approval in required mode.",
   ),
+  verify: field.commandList().prefault([]).describe(
+    "Verify commands for every task that has none of its own (**Verify:** / verify): run in claude.project_dir after " +
+      "Claude reports success, each split into arguments (never a shell); a task passes when each exits 0. A string or a list.",
+  ),
+  verify_timeout: field.seconds({ zeroAllowed: false }).prefault(600).describe("Time limit per verify command, seconds."),
+  verify_retries: field.count(0).prefault(1).describe(
+    "Times a failed verification is sent back to Claude (same session) to fix before the task fails (0: none).",
+  ),
 });
 
 const webhooks = z.strictObject({
@@ -56,6 +64,18 @@ const claude = z.strictObject({
   permission_mode: field.permissionMode().prefault(null).describe("--permission-mode; null: claude's default."),
   project_dir: field.path().prefault(".").describe("Working directory of claude: the project it works on."),
   max_continuations: field.count(0).prefault(2).describe("Automatic --resume runs after a run stops at its turn limit (0: none)."),
+});
+
+const git = z.strictObject({
+  enabled: field.autoFlag().prefault("auto").describe(
+    "auto: use git when claude.project_dir is inside a git work tree; true: it must be (else an error at start); false: off.",
+  ),
+  commit: field.oneOf(["none", "task"]).prefault("none").describe(
+    'none: leave commits to you; task: commit each completed, verified task\'s changes as "Task N: <title>".',
+  ),
+  branch: field.branchTemplate().prefault(null).describe(
+    'Branch each session creates and works on, e.g. "orchestrator/{session}" ({session}: the session id); null: the current branch.',
+  ),
 });
 
 const paths = z.strictObject({
@@ -93,7 +113,7 @@ const telegram = z.strictObject({
 });
 
 /** The sections by name, for walking their keys. */
-export const CONFIG_SECTIONS = { server, orchestrator, webhooks, claude, paths, logging, telegram };
+export const CONFIG_SECTIONS = { server, orchestrator, webhooks, claude, git, paths, logging, telegram };
 
 export const configSchema = z
   .strictObject({
@@ -101,6 +121,7 @@ export const configSchema = z
     orchestrator: orchestrator.prefault({}),
     webhooks: webhooks.prefault({}),
     claude: claude.prefault({}),
+    git: git.prefault({}),
     paths: paths.prefault({}),
     logging: logging.prefault({}),
     // The file names one or more chats `chat_id`; the Config holds the list as `chat_ids`.

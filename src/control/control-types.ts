@@ -1,9 +1,11 @@
+import type { FileChangeRecord, VerificationRecord } from "../core/state.js";
+
 /**
  * The commands every surface offers (Telegram, HTTP, the CLI client), in one shape, and the one
  * answer shape they all render. HTTP maps `code` to its status: ok 200, bad_request 400,
  * not_found 404, refused 409, unavailable 503.
  */
-export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "logs", "help"] as const;
+export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help"] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 export type ControlRequest =
@@ -14,6 +16,12 @@ export type ControlRequest =
   | { command: "resume" }
   | { command: "skip" }
   | { command: "retry"; feedback?: string | null }
+  /** Stop the running task now; `by` names who asked ("Telegram @ana"), for the task's error and the log. */
+  | { command: "cancel"; by?: string | null }
+  /** A task's changes: `task` is its 1-based position (default: the last task that ran). */
+  | { command: "diff"; task?: number | null }
+  /** Undo a task and every later one. Without `confirm: true` nothing happens (bad_request says to add it). */
+  | { command: "rollback"; task?: number | null; confirm?: boolean; by?: string | null }
   | { command: "logs"; lines?: number }
   | { command: "help" };
 
@@ -26,7 +34,21 @@ export interface StatusData {
   /** 1-based position of the current task (the seed's `task`), 0 when idle. */
   task: number;
   total: number;
-  current_task: { id: number | string; title: string; type: string | null; status: string; error: string | null } | null;
+  /** phase: claude, verifying or committing while it runs; null otherwise. */
+  current_task: { id: number | string; title: string; type: string | null; status: string; error: string | null; phase: string | null } | null;
+  /** The last task that ran with a snapshot: what it changed, how its checks went, its commit. null when none has. */
+  last_task: {
+    task: number;
+    title: string;
+    status: string;
+    /** "3 files changed (+120 −4): src/a.ts, …", "no files changed". */
+    changes: string | null;
+    files_changed: FileChangeRecord[];
+    insertions: number | null;
+    deletions: number | null;
+    verification: VerificationRecord | null;
+    commit: string | null;
+  } | null;
   progress: { done: number; total: number; percent: number; completed: number; skipped: number; failed: number; pending: number };
   pause_requested: boolean;
   waiting_reason: string | null;
@@ -35,6 +57,8 @@ export interface StatusData {
   cost_usd: number;
   /** The commands that make sense now, e.g. ["/approve", "/skip", "/pause"]. */
   commands: string[];
+  /** The branch the session works on (git.branch), or null. */
+  git_branch: string | null;
   /** What is wrong with the service right now ("logs are not being written: EROFS …"); empty when all is well. */
   problems: string[];
 }
@@ -43,6 +67,36 @@ export interface ControlResult {
   ok: boolean;
   code: ControlCode;
   message: string;
-  /** status: StatusData; logs: { logs: string; file: string; lines: number }; start: { tasks: [...] }. */
+  /**
+   * status: StatusData; logs: { logs: string; file: string; lines: number }; start: { tasks: [...] };
+   * diff: DiffData; rollback: RollbackData (plus the status fields for commands).
+   */
   data: Record<string, unknown>;
+}
+
+/** A task's changes, base snapshot to head (or to the work tree now, while it runs). */
+export interface DiffData {
+  /** 1-based position of the task. */
+  task: number;
+  title: string;
+  /** The task's status (completed, failed, running…). */
+  task_status: string;
+  files: FileChangeRecord[];
+  insertions: number;
+  deletions: number;
+  /** The unified diff (git diff base head); cut at MAX_DIFF_BYTES with a note when longer. */
+  diff: string;
+  /** The diff was longer than MAX_DIFF_BYTES and is cut. */
+  truncated: boolean;
+  /** "3 files changed (+120 −4): src/a.ts, …" / "no files changed". */
+  summary: string;
+}
+
+/** What a rollback did. */
+export interface RollbackData {
+  task: number;
+  restored: string[];
+  removed: string[];
+  /** Later tasks (1-based) whose changes were undone too. */
+  undone: number[];
 }

@@ -12,6 +12,15 @@ import type { ControlRequest, ControlResult } from "./control-types.js";
 import { readLogTail } from "./read-log-tail.js";
 import { resolveTaskFile } from "./resolve-task-file.js";
 import { statusData } from "./status-data.js";
+import { taskDiff } from "./task-diff.js";
+import { startSession } from "../orchestrator/start-session.js";
+import { lastFinishedIndex } from "../core/machine/rollback.js";
+import type { OrchestratorEvent } from "../core/events.js";
+
+/** How long /cancel waits for the task to stop before answering "stopping" (the runner's own kill is bounded by kill_grace). */
+const CANCEL_WAIT_MS = 15_000;
+/** How long /rollback waits for the work tree to be restored before answering that it is still going. */
+const ROLLBACK_WAIT_MS = 120_000;
 
 export const HELP_TEXT = `Commands:
 /start [file] - load today's task file (or the one named) and begin
@@ -21,6 +30,9 @@ export const HELP_TEXT = `Commands:
 /resume - continue after a pause
 /skip - skip the current task
 /retry [feedback] - run a failed or interrupted task again
+/cancel - stop the running task now (it waits for you)
+/diff [n] - what task n (default: the last one that ran) changed
+/rollback [n] - undo task n and every later task (asks first)
 /logs [n] - the last n log lines (default 20)
 /help - this list`;
 
@@ -77,21 +89,84 @@ export class Control {
       case "start": {
         const file = await resolveTaskFile(config.paths.tasks_dir, request.task_file, localDate(clock.now()));
         const tasks = await loadTaskFile(file);
-        return this.#dispatch({ type: "start", task_file: file, tasks, session_id: sessionIdFor(clock.now()) }, { task_file: file, tasks: tasks.map((t) => ({ id: t.id, title: t.title, type: t.type })) });
+        const start = { type: "start" as const, task_file: file, tasks, session_id: sessionIdFor(clock.now()) };
+        return this.#dispatch(start, { task_file: file, tasks: tasks.map((t) => ({ id: t.id, title: t.title, type: t.type })) }, () => startSession(this.options.orchestrator, start, config.git.branch));
       }
       case "retry":
         return this.#dispatch({ type: "retry", feedback: request.feedback ?? null });
+      case "cancel":
+        return this.#cancel(request.by ?? null);
+      case "diff":
+        return this.#diff(request.task ?? null);
+      case "rollback":
+        return this.#rollback(request);
       default:
         return this.#dispatch({ type: request.command });
     }
   }
 
-  async #dispatch(command: Parameters<Orchestrator["dispatch"]>[0], extra: Record<string, unknown> = {}): Promise<ControlResult> {
+  /** Cancels the running task and answers once it has stopped (or after CANCEL_WAIT_MS, saying it is stopping). */
+  async #cancel(by: string | null): Promise<ControlResult> {
+    const { orchestrator } = this.options;
+    const index = orchestrator.state.current_task_index;
+    const result = await this.#dispatch({ type: "cancel", by });
+    if (!result.ok) return result;
+    const stopped = await orchestrator.waitFor((s) => s.tasks[index]?.status !== "running", CANCEL_WAIT_MS).then(() => true, () => false);
+    if (!stopped) return result;
+    const task = orchestrator.state.tasks[index];
+    return { ...result, message: `⏹ Cancelled Task ${index + 1}: ${task?.title ?? ""}. It waits for you: /retry [feedback] runs it again, /skip moves on, /diff and /rollback show and undo what it changed.`, data: { ...this.status().data } };
+  }
+
+  async #diff(task: number | null): Promise<ControlResult> {
+    const { orchestrator } = this.options;
+    const tree = orchestrator.workTree;
+    if (!tree) throw new ControlError("refused", "No diff: git is off (claude.project_dir is not inside a git work tree, or git.enabled is false).");
+    const state = orchestrator.state;
+    if (state.tasks.length === 0) throw new ControlError("refused", "No diff: no session has started. Send /start to load a task file.");
+    const index = task !== null ? task - 1 : (lastFinishedIndex(state) ?? (state.status === "running" ? state.current_task_index : null));
+    if (index === null) throw new ControlError("refused", "No diff yet: no task of this session has run with a snapshot.");
+    const data = await taskDiff(tree, state, index);
+    const more = data.truncated ? " (cut: see the data's note for the whole diff)" : "";
+    return { ok: true, code: "ok", message: `Task ${data.task}: ${data.title}: ${data.summary}${more}`, data: { ...data } };
+  }
+
+  /** Rolls back and answers once the work tree is restored (the rollback's own report). */
+  async #rollback(request: Extract<ControlRequest, { command: "rollback" }>): Promise<ControlResult> {
+    if (request.confirm !== true) {
+      throw new ControlError("bad_request", 'A rollback changes files in the work tree: send "confirm": true to do it (CLI: orchestrator rollback [N] --yes).');
+    }
+    const { orchestrator } = this.options;
+    const index = request.task != null ? request.task - 1 : null;
+    type Done = { event: Extract<OrchestratorEvent, { type: "rollback_done" }>; message: string; undone: number[] };
+    let done!: (d: Done) => void;
+    const finished = new Promise<Done>((resolve) => (done = resolve));
+    const off = orchestrator.subscribe((c) => {
+      const event = c.event;
+      if (event.type !== "rollback_done") return;
+      const note = c.effects.find((e) => e.type === "notify" && e.notification.event === "task_rolled_back");
+      const undone = c.state.tasks.flatMap((t, i) => (i > event.index && t.status === "rolled_back" && c.previous.tasks[i]?.status !== "rolled_back" ? [i + 1] : []));
+      done({ event, message: note?.type === "notify" ? note.notification.message : c.reply.message, undone });
+    });
+    try {
+      const result = await this.#dispatch({ type: "rollback", index, by: request.by ?? null });
+      if (!result.ok) return result;
+      const timeout = new Promise<null>((resolve) => setTimeout(resolve, ROLLBACK_WAIT_MS, null).unref());
+      const outcome = await Promise.race([finished, timeout]);
+      if (!outcome) return { ...result, message: `${result.message} It is still going after ${ROLLBACK_WAIT_MS / 1000} s; /status shows when it is done.` };
+      const { event, message, undone } = outcome;
+      const ok = event.error === null;
+      return { ok, code: ok ? "ok" : "refused", message, data: { task: event.index + 1, restored: event.restored, removed: event.removed, undone } };
+    } finally {
+      off();
+    }
+  }
+
+  async #dispatch(command: Parameters<Orchestrator["dispatch"]>[0], extra: Record<string, unknown> = {}, send = () => this.options.orchestrator.dispatch(command)): Promise<ControlResult> {
     const { orchestrator, clock } = this.options;
     // Refused because of the service (shutting down, the state cannot be saved, still recovering),
     // not because of the session: 503, try again later.
     const unavailable = orchestrator.unavailable;
-    const reply = unavailable ? { ok: false, message: unavailable } : await orchestrator.dispatch(command);
+    const reply = unavailable ? { ok: false, message: unavailable } : await send();
     const code = reply.ok ? "ok" : unavailable || /shutting down|Could not save|still recovering/.test(reply.message) ? "unavailable" : "refused";
     return { ok: reply.ok, code, message: reply.message, data: { ...extra, ...statusData(orchestrator.state, clock.now(), orchestrator.problems) } };
   }

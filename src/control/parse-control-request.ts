@@ -37,6 +37,15 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
       return { command: "start", task_file: arg("task_file") ?? fromText.task_file ?? null };
     case "retry":
       return { command: "retry", feedback: arg("feedback") ?? fromText.feedback ?? null };
+    case "diff":
+      return { command: "diff", task: taskArg(body.task) ?? fromText.task ?? null };
+    case "rollback": {
+      const confirm = body.confirm;
+      if (confirm !== undefined && confirm !== null && typeof confirm !== "boolean") throw new ControlError("bad_request", '"confirm" must be true or false.');
+      return { command: "rollback", task: taskArg(body.task) ?? fromText.task ?? null, confirm: confirm === true, by: arg("by") };
+    }
+    case "cancel":
+      return { command: "cancel", by: arg("by") };
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;
@@ -57,6 +66,11 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
       return { command, task_file: arg };
     case "retry":
       return { command, feedback: arg };
+    case "diff":
+    case "rollback": {
+      const task = arg === null ? null : taskArg(arg);
+      return command === "diff" ? { command, task } : { command, task };
+    }
     case "logs": {
       if (arg === null) return { command };
       if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);
@@ -65,6 +79,14 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
     default:
       return { command } as ControlRequest;
   }
+}
+
+/** A task's 1-based position, from JSON (3 or "3") or command text; null when absent. */
+function taskArg(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  const n = typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new ControlError("bad_request", `"task" must be a task's position in the session, a whole number from 1 (got ${JSON.stringify(v)}).`);
+  return n;
 }
 
 function unknownCommand(what: string): ControlError {

@@ -1,6 +1,8 @@
 import { currentTask, progressOf } from "../core/describe.js";
 import type { SessionState } from "../core/state.js";
 import { commandsFor } from "../render/format-status.js";
+import { describeChanges } from "../core/describe-changes.js";
+import { lastFinishedIndex } from "../core/machine/rollback.js";
 import type { StatusData } from "./control-types.js";
 
 /** The status as data, for the HTTP API, the bot and n8n, with the service's current problems. Pure. */
@@ -15,7 +17,8 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
     status: state.status,
     task: task ? state.current_task_index + 1 : 0,
     total: state.tasks.length,
-    current_task: task ? { id: task.id, title: task.title, type: task.type, status: task.status, error: task.error } : null,
+    current_task: task ? { id: task.id, title: task.title, type: task.type, status: task.status, error: task.error, phase: task.phase ?? null } : null,
+    last_task: lastTask(state),
     progress: { ...p, completed: count("completed"), skipped: count("skipped"), failed: count("failed") + count("interrupted"), pending: count("pending") },
     pause_requested: state.pause_requested,
     waiting_reason: state.waiting_reason,
@@ -23,6 +26,24 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
     runtime_s: state.started_at ? Math.max(0, Math.round((end - Date.parse(state.started_at)) / 1000)) : null,
     cost_usd: Number(state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0).toFixed(6)),
     commands: commandsFor(state),
+    git_branch: state.git_branch ?? null,
     problems: [...problems],
+  };
+}
+
+function lastTask(state: SessionState): StatusData["last_task"] {
+  const index = lastFinishedIndex(state);
+  const t = index === null ? null : state.tasks[index];
+  if (index === null || !t) return null;
+  return {
+    task: index + 1,
+    title: t.title,
+    status: t.status,
+    changes: describeChanges(t),
+    files_changed: t.files_changed ?? [],
+    insertions: t.insertions ?? null,
+    deletions: t.deletions ?? null,
+    verification: t.verification ?? null,
+    commit: t.commit ?? null,
   };
 }

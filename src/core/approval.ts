@@ -14,6 +14,7 @@ import type { TaskRecord } from "./state.js";
 export function approvalGate(task: TaskRecord, previous: TaskRecord | null, policy: ApprovalPolicy): string | null {
   if (task.status === "interrupted") return "it was interrupted before it finished and may have changed files";
   if (task.status === "failed") return "it failed before";
+  if (task.status === "rolled_back") return "it was rolled back";
   if (task.requires_approval) return "it is marked Requires Approval";
   if (previous && previous.status === "completed" && previous.type && policy.checkpoint_after.includes(previous.type)) {
     return `checkpoint after the ${previous.type} task "${previous.title}"`;

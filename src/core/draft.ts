@@ -19,7 +19,23 @@ export interface MachineContext {
   outbox?: boolean;
   /** Automatic continuations of a run that hit the turn limit (claude.max_continuations; default 0). */
   maxContinuations?: number;
+  /** What happens after Claude reports success (default: nothing: no git, no checks). */
+  checks?: CheckpointSettings;
 }
+
+/** The checkpoint settings the machine decides with (from config, and whether a git work tree was found). */
+export interface CheckpointSettings {
+  /** A git work tree is in use (git.enabled and found): snapshots, diffs, rollback. */
+  git: boolean;
+  /** orchestrator.verify: the Verify commands of a task that has none of its own. */
+  verify: readonly string[];
+  /** orchestrator.verify_retries: failed verifications sent back to Claude before the task fails. */
+  verifyRetries: number;
+  /** git.commit: "task" commits each completed, verified task. */
+  commit: "none" | "task";
+}
+
+export const NO_CHECKS: CheckpointSettings = Object.freeze({ git: false, verify: [], verifyRetries: 0, commit: "none" });
 
 /** Oldest notifications are dropped past this many undelivered ones, so a long-dead n8n cannot grow the state without bound. */
 export const OUTBOX_LIMIT = 500;
@@ -78,6 +94,8 @@ export class Draft {
  */
 export function moveTo(d: Draft, index: number, previous: TaskRecord | null): string {
   const s = d.s;
+  // A task skipped before it ran stays skipped when the session passes it again (after a rollback).
+  while (index < s.tasks.length && s.tasks[index]?.status === "skipped") index++;
   s.current_task_index = Math.min(index, s.tasks.length);
   if (index >= s.tasks.length) {
     Object.assign(s, { status: "completed", completed_at: d.ctx.now, pause_requested: false, waiting_reason: null });
@@ -114,7 +132,8 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
   const s = d.s;
   const task = d.task(index);
   // Retry with feedback continues the Claude session that failed, when there is one to continue.
-  const resume = feedback && task.claude_session_id ? task.claude_session_id : null;
+  // Not after a rollback: that session remembers changes that are no longer in the tree.
+  const resume = feedback && task.claude_session_id && task.status !== "rolled_back" ? task.claude_session_id : null;
   Object.assign(task, {
     status: "running",
     attempts: task.attempts + 1,
@@ -128,6 +147,11 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
     continuations: 0,
     pid: null,
     pgid: null,
+    phase: "claude",
+    verification: null,
+    commit: null,
+    commit_error: null,
+    cancel_requested_by: null,
   });
   Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
   d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0 });
@@ -136,7 +160,7 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
 
 export function markSkipped(d: Draft, index: number): void {
   const task = d.task(index);
-  Object.assign(task, { status: "skipped", result: "skipped", completed_at: d.ctx.now, skip_requested: false, pid: null, pgid: null });
+  Object.assign(task, { status: "skipped", result: "skipped", completed_at: d.ctx.now, skip_requested: false, pid: null, pgid: null, phase: null, cancel_requested_by: null });
   d.notify("task_skipped", "info", `Skipped ${taskHeadline(d.s, index)}.`, index);
 }
 

@@ -10,6 +10,9 @@ export type NotifyEvent =
   | "task_failed"
   | "task_interrupted"
   | "task_skipped"
+  | "task_verifying"
+  | "verification_failed"
+  | "task_rolled_back"
   | "session_paused"
   | "session_resumed"
   | "session_completed"
@@ -41,7 +44,22 @@ export type Effect =
       resume_session_id: string | null;
       /** 0 for a fresh run; n for the n-th automatic continuation after the turn limit. */
       continuation: number;
+      /**
+       * 0 for Claude's own attempt; n for the n-th run sent back to fix a failed verification
+       * (feedback holds the failure). Only round 0 without continuation takes a before-snapshot.
+       */
+      fix_round?: number;
     }
+  /** Run the task's Verify commands (theirs, or orchestrator.verify) and check its deliverables. */
+  | { type: "verify_task"; index: number; attempt: number; session_id: string; task: TaskRecord; commands: string[]; deliverables: string[]; round: number }
+  /** Commit the work tree's changes as the task's commit (git.commit: task). */
+  | { type: "commit_task"; index: number; attempt: number; message: string; trailers: Record<string, string> }
+  /**
+   * Put the work tree back to `tree` (the before-snapshot of task `index`); with `reset_to`, also
+   * reset the session branch to that commit (git.commit: task).
+   */
+  | { type: "rollback_tree"; index: number; tree: string; reset_to: string | null; safety_ref: string }
+  /** End the task's running process (Claude or its verification), whole group. */
   | { type: "cancel_task"; index: number; attempt: number }
   /**
    * What a run left over from before a restart: end every process carrying its marker, and its

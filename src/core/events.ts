@@ -1,14 +1,49 @@
 import type { TaskDefinition } from "./task.js";
 import type { Progress, RunOutcome } from "./run-outcome.js";
+import type { FileChangeRecord, VerificationRecord } from "./state.js";
 
 /** What a person (or n8n, or the CLI) asks for. Every surface turns its input into one of these. */
 export type Command =
-  | { type: "start"; task_file: string; tasks: TaskDefinition[]; session_id: string }
+  /** git_branch: the branch the session was put on (git.branch), recorded in the state. */
+  | { type: "start"; task_file: string; tasks: TaskDefinition[]; session_id: string; git_branch?: string | null }
   | { type: "approve" }
   | { type: "pause" }
   | { type: "resume" }
   | { type: "skip" }
-  | { type: "retry"; feedback?: string | null };
+  | { type: "retry"; feedback?: string | null }
+  /** Stop the running task now (Claude, its tools, a running verification); it waits for a person. `by` names who asked. */
+  | { type: "cancel"; by?: string | null }
+  /** Put the work tree back to before task `index` (default: the last finished one), undoing every later task too. */
+  | { type: "rollback"; index?: number | null; by?: string | null };
+
+/** A snapshot of the work tree (src/git/): its tree id and the commit object that keeps it. */
+export interface SnapshotIds {
+  tree: string;
+  commit: string;
+  /** HEAD's commit when it was taken (null: no commits yet). */
+  head: string | null;
+}
+
+/** What an attempt changed: the snapshot after it, and the change from the task's base to it. */
+export interface AttemptChanges {
+  after: SnapshotIds;
+  files: FileChangeRecord[];
+  insertions: number;
+  deletions: number;
+}
+
+/** A finished verification as the edge reports it (src/verify/ gives the record and the feedback). */
+export interface VerificationReport {
+  record: Omit<VerificationRecord, "attempts">;
+  cancelled: boolean;
+  /** The text that goes back to Claude to fix it ("Verification failed: `npm test` exited 1 …"). */
+  feedback: string;
+  /**
+   * Whether Claude could fix the failure (default true). false: the command could not run at all
+   * (not found, not splittable): the task author's to fix, so the task fails without a fix round.
+   */
+  fixable?: boolean;
+}
 
 /** What the edges report back: the runner's progress and results, and a restart. */
 export type Report =
@@ -23,9 +58,27 @@ export type Report =
       run_marker: string | null;
       /** The task's output log; null when it could not be opened (nothing of this run is in it). */
       output_log: string | null;
+      /** The snapshot taken before this run (null: git is off, or it was a continuation/fix run). */
+      before?: SnapshotIds | null;
     }
   | { type: "task_progress"; index: number; attempt: number; progress: Progress }
-  | { type: "task_finished"; index: number; attempt: number; outcome: RunOutcome; output_log: string | null }
+  | {
+      type: "task_finished";
+      index: number;
+      attempt: number;
+      outcome: RunOutcome;
+      output_log: string | null;
+      /** What the work tree looks like after the run (null: git is off, or the snapshot failed: see git_error). */
+      changes?: AttemptChanges | null;
+      /** Why a snapshot around the run could not be taken (the task still ends as its outcome says). */
+      git_error?: string | null;
+    }
+  /** The task's Verify commands and deliverables were checked. */
+  | { type: "task_verified"; index: number; attempt: number; verification: VerificationReport }
+  /** The task's changes were committed (git.commit: task): the commit id, null when nothing was due; error when it failed. */
+  | { type: "task_committed"; index: number; attempt: number; commit: string | null; error: string | null }
+  /** The rollback asked for is done (error: why it failed; the tree may be partly restored, the state is unchanged). */
+  | { type: "rollback_done"; index: number; restored: string[]; removed: string[]; error: string | null }
   /** The notifier delivered these outbox entries: drop them. */
   | { type: "notifications_delivered"; ids: string[] }
   /** The process (re)started with this state: a task that was running is now an orphan. */
@@ -37,5 +90,5 @@ export type Report =
 
 export type OrchestratorEvent = Command | Report;
 
-export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry"] as const;
+export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];

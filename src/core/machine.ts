@@ -1,9 +1,11 @@
-import type { Command, OrchestratorEvent } from "./events.js";
+import { COMMAND_NAMES, type Command, type OrchestratorEvent } from "./events.js";
 import type { SessionState } from "./state.js";
 import type { MachineContext, Transition } from "./draft.js";
 import { forgetOrphan, recover } from "./machine/recovery.js";
 import { dropDelivered, logProblem } from "./machine/service-events.js";
 import { handleCommand } from "./machine/session-commands.js";
+import { handleCheckReport } from "./machine/checkpoints.js";
+import { rollbackDone } from "./machine/rollback.js";
 import { handleRunReport } from "./machine/task-results.js";
 
 export { OUTBOX_LIMIT, type MachineContext, type Reply, type Transition } from "./draft.js";
@@ -13,7 +15,8 @@ export { OUTBOX_LIMIT, type MachineContext, type Reply, type Transition } from "
  * no randomness. The orchestrator persists the next state, then carries out the effects.
  *
  * Each family of events has its own file in machine/: a person's commands, the runner's reports
- * about the running task, the restart and its leftovers, and the service's own events; shared
+ * about the running task, the checks after it (verification, commit), the rollback, the restart
+ * and its leftovers, and the service's own events; shared
  * steps (starting a task, moving on, waiting, notifying) are in draft.ts.
  */
 export function transition(state: SessionState, event: OrchestratorEvent, ctx: MachineContext): Transition {
@@ -27,11 +30,16 @@ export function transition(state: SessionState, event: OrchestratorEvent, ctx: M
       return dropDelivered(state, event.ids);
     case "log_problem":
       return logProblem(state, event.problem, ctx);
+    case "task_verified":
+    case "task_committed":
+      return handleCheckReport(state, event, ctx);
+    case "rollback_done":
+      return rollbackDone(state, event, ctx);
     default:
       return handleRunReport(state, event, ctx);
   }
 }
 
 function isCommand(event: OrchestratorEvent): event is Command {
-  return ["start", "approve", "pause", "resume", "skip", "retry"].includes(event.type);
+  return (COMMAND_NAMES as readonly string[]).includes(event.type);
 }

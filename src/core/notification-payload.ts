@@ -4,7 +4,8 @@ import type { NotificationPayload, SessionState } from "./state.js";
 
 /**
  * The JSON n8n receives for a notification: `{id, event, type, message, session_id, task, progress,
- * timestamp}`. Consumes one number of the state's notify_seq, so the id is stable across retries
+ * timestamp}`; `task` carries what it changed (files_changed, insertions, deletions), its
+ * verification and its commit, so a workflow can format a checkpoint without asking back. Consumes one number of the state's notify_seq, so the id is stable across retries
  * and restarts. Pure apart from that increment on the draft it is given.
  */
 export function buildPayload(s: SessionState, n: Notification, now: string): NotificationPayload {
@@ -29,6 +30,11 @@ export function buildPayload(s: SessionState, n: Notification, now: string): Not
             error: task.error,
             duration_s: task.duration_s,
             cost_usd: task.cost_usd,
+            files_changed: task.files_changed ?? [],
+            insertions: task.insertions ?? null,
+            deletions: task.deletions ?? null,
+            verification: task.verification ?? null,
+            commit: task.commit ?? null,
           }
         : null,
     progress: { done, total, percent },

@@ -9,7 +9,50 @@ export type SessionStatus =
   | "task_failed"
   | "completed";
 
-export type TaskStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "interrupted";
+export type TaskStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "interrupted" | "rolled_back";
+
+/** A path a task changed, as `git diff` sees it between the task's before and after snapshots. */
+export interface FileChangeRecord {
+  path: string;
+  status: "added" | "modified" | "deleted" | "renamed";
+  /** The path before a rename. */
+  old_path?: string;
+  /** Lines added / removed; null for a binary file. */
+  insertions: number | null;
+  deletions: number | null;
+}
+
+/**
+ * The task's snapshots of the whole work tree (tracked and untracked, honouring .gitignore), taken
+ * without touching the person's index, branches or HEAD (see src/git/). `base`: before the task's
+ * first attempt (what a rollback restores); `head`: after its latest attempt. Tree ids.
+ */
+export interface TaskGitRecord {
+  base: string | null;
+  head: string | null;
+  /** The snapshot commits (kept alive by refs/orchestrator/...), for `git diff` by hand. */
+  base_commit: string | null;
+  head_commit: string | null;
+  /** HEAD's commit when the base was taken (null: no commits yet); git.commit: task resets to it on rollback. */
+  head_before: string | null;
+}
+
+/** What `Verify:` and the deliverables check came to (see src/verify/). */
+export interface VerificationRecord {
+  passed: boolean;
+  /** Verification runs so far in this attempt (1 + the times Claude was sent back to fix it). */
+  attempts: number;
+  commands: { command: string; exit_code: number | null; duration_s: number; log: string | null }[];
+  /** Deliverables that did not exist at the last check. */
+  missing: string[];
+  /** One line for a person ("npm test exited 1: 2 failing"), null when it passed. */
+  failure: string | null;
+  /** "✅ verified: npm test (12 s)" / "❌ npm test failed". */
+  summary: string;
+}
+
+/** The step of a running task after Claude's run: its checks, then its commit (git.commit: task). */
+export type TaskPhase = "claude" | "verifying" | "committing";
 
 /** A task in the state file: its definition plus everything that happened to it. */
 export interface TaskRecord extends TaskDefinition {
@@ -19,7 +62,7 @@ export interface TaskRecord extends TaskDefinition {
   started_at: string | null;
   completed_at: string | null;
   duration_s: number | null;
-  result: "success" | "failed" | "skipped" | "interrupted" | null;
+  result: "success" | "failed" | "skipped" | "interrupted" | "rolled_back" | null;
   summary: string | null;
   error: string | null;
   /** The task's output log; null until something of a run was written there (never a path that was not written). */
@@ -56,6 +99,22 @@ export interface TaskRecord extends TaskDefinition {
   skip_requested: boolean;
   /** Automatic continuations (--resume after the turn limit) in the current attempt. */
   continuations: number;
+  /** What step a running task is in; null when it is not running. Absent in older state files. */
+  phase?: TaskPhase | null;
+  /** Snapshots around the task (null: git is off, or the task never ran). */
+  git?: TaskGitRecord | null;
+  /** What the task changed, base to head (empty when nothing or unknown: see git). */
+  files_changed?: FileChangeRecord[];
+  insertions?: number | null;
+  deletions?: number | null;
+  /** null: the task has no Verify commands and no deliverables (or has not been checked yet). */
+  verification?: VerificationRecord | null;
+  /** The commit of the task's changes (git.commit: task), or null. */
+  commit?: string | null;
+  /** Why the commit could not be made; null when it was (or none was due). */
+  commit_error?: string | null;
+  /** Who asked to cancel the running task ("Telegram @ana", "HTTP", "CLI"); it ends as interrupted. */
+  cancel_requested_by?: string | null;
 }
 
 export interface SessionState {
@@ -80,6 +139,10 @@ export interface SessionState {
   outbox: NotificationPayload[];
   /** Sequence behind notification ids; ids are `<session>-<seq>`, the same on every delivery try. */
   notify_seq: number;
+  /** A rollback of this task index is being carried out; commands wait for it (absent in older files). */
+  rollback_pending?: number | null;
+  /** The branch this session works on (git.branch), or null. */
+  git_branch?: string | null;
 }
 
 /** What is POSTed to n8n for one event. */
@@ -100,6 +163,11 @@ export interface NotificationPayload {
     error: string | null;
     duration_s: number | null;
     cost_usd: number | null;
+    files_changed: FileChangeRecord[];
+    insertions: number | null;
+    deletions: number | null;
+    verification: VerificationRecord | null;
+    commit: string | null;
   } | null;
   progress: { done: number; total: number; percent: number };
   timestamp: string;
@@ -121,6 +189,8 @@ export function createIdleState(): SessionState {
     waiting_reason: null,
     outbox: [],
     notify_seq: 0,
+    rollback_pending: null,
+    git_branch: null,
   };
 }
 
@@ -150,6 +220,8 @@ export function createTaskRecord(def: TaskDefinition): TaskRecord {
     feedback: null,
     skip_requested: false,
     continuations: 0,
+    // phase, git, files_changed, insertions, deletions, verification, commit, commit_error and
+    // cancel_requested_by are left out until the task runs: a pending task costs no bytes for them.
   };
 }
 

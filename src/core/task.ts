@@ -15,8 +15,13 @@ export interface TaskDefinition {
   instruction: string;
   /** YAML format only: files Claude should read first. Empty for markdown tasks. */
   context_files: string[];
-  /** YAML format only: what the task must produce. Empty for markdown tasks. */
+  /** Paths (relative to claude.project_dir) the task must produce; checked after it (`**Deliverables:**`, YAML `deliverables`). */
   deliverables: string[];
+  /**
+   * Commands that prove the task works (`**Verify:**`, YAML `verify`), run after Claude reports
+   * success, each split into arguments (never a shell). Empty: orchestrator.verify applies.
+   */
+  verify: string[];
   /** 1-based line of the task's heading (markdown) or list item (YAML) in its file. */
   line: number;
 }

@@ -11,6 +11,8 @@ const STATUS_KEYS: Record<keyof StatusData, true> = {
   task: true,
   total: true,
   current_task: true,
+  last_task: true,
+  git_branch: true,
   progress: true,
   pause_requested: true,
   waiting_reason: true,
@@ -54,5 +56,7 @@ function split(data: Record<string, unknown>): { session: StatusData | null; ext
     if (key in STATUS_KEYS) session[key] = value;
     else extras[key] = value;
   }
-  return { session: "status" in session ? (session as unknown as StatusData) : null, extras };
+  // Only a result that carries the session (its session_id) has one; a diff's own "task" is no StatusData field.
+  if (!("session_id" in data)) return { session: null, extras: { ...data } };
+  return { session: session as unknown as StatusData, extras };
 }

@@ -8,7 +8,10 @@ import type { SessionState } from "../core/state.js";
 import { logProblemText, type LogHealth } from "../logging/log-health.js";
 import type { Runner } from "../runner/runner.js";
 import type { StateStore } from "../store/state-store.js";
+import type { CheckpointSettings } from "../core/draft.js";
+import type { WorkTree } from "../git/work-tree.js";
 import { SerialQueue } from "./serial-queue.js";
+import type { Verifier } from "./verifier.js";
 import { TaskRuns, type TaskRunsOptions } from "./task-runs.js";
 
 /** One transition as seen by subscribers (CLI progress, notifier, bot). */
@@ -48,6 +51,12 @@ export interface OrchestratorOptions {
    * again; problems lists it. Default: none (nothing reported).
    */
   logHealth?: LogHealth;
+  /** The git work tree of claude.project_dir (snapshots, diffs, commits, rollback); null or absent: git is off. */
+  workTree?: WorkTree | null;
+  /** Runs the Verify commands and deliverables checks (absent: tasks with checks fail saying so). */
+  verifier?: Verifier | null;
+  /** orchestrator.verify / verify_retries and git.commit; `git` is set from workTree. */
+  checks?: Omit<CheckpointSettings, "git">;
 }
 
 /** Longest pause between two tries of a save that must not be lost. */
@@ -90,7 +99,18 @@ export class Orchestrator {
       orphanGraceMs: options.orphanGraceMs,
       stateMarker: options.stateMarker,
       logHealth: options.logHealth,
+      workTree: options.workTree ?? null,
+      verifier: options.verifier ?? null,
     });
+    const checks = options.checks ?? { verify: [], verifyRetries: 0, commit: "none" as const };
+    this.#checks = { ...checks, git: (options.workTree ?? null) !== null };
+  }
+
+  readonly #checks: CheckpointSettings;
+
+  /** The git work tree in use, or null (git is off, or claude.project_dir is not in one). */
+  get workTree(): WorkTree | null {
+    return this.options.workTree ?? null;
   }
 
   /**
@@ -234,7 +254,7 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0 });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };

@@ -2,12 +2,15 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { buildPrompt, CONTINUE_PROMPT } from "../core/build-prompt.js";
 import type { Effect } from "../core/effects.js";
-import type { Report } from "../core/events.js";
+import type { AttemptChanges, Report, VerificationReport } from "../core/events.js";
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
 import type { SessionState } from "../core/state.js";
 import type { Runner } from "../runner/runner.js";
 import type { LogHealth } from "../logging/log-health.js";
+import type { WorkTree } from "../git/work-tree.js";
 import { endRunLeftovers, type LeftoversEnded, type RunLeftovers } from "./end-run-leftovers.js";
+import type { Verifier } from "./verifier.js";
+import { WorkTreeSteps } from "./work-tree-steps.js";
 
 export interface TaskRunsOptions {
   runner: Runner;
@@ -27,6 +30,10 @@ export interface TaskRunsOptions {
   orphanGraceMs?: number;
   /** The state file's mark (STATE_MARKER_ENV) the runner gives every run: leftovers carrying it are ended at recovery. */
   stateMarker?: string | null;
+  /** The git work tree of claude.project_dir (snapshots around runs, commits, rollback); null: git is off. */
+  workTree?: WorkTree | null;
+  /** Runs the checks of verify_task (default: none, and a verify_task fails saying so). */
+  verifier?: Verifier | null;
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
@@ -42,10 +49,14 @@ interface ActiveRun {
 export class TaskRuns {
   readonly #runs = new Map<string, ActiveRun>();
   readonly #orphanKills = new Set<Promise<void>>();
+  /** Commits and rollbacks under way (not cancellable: a half-made commit or restore is worse). */
+  readonly #gitSteps = new Set<Promise<void>>();
   readonly #log: Logger;
+  readonly #tree: WorkTreeSteps | null;
 
   constructor(readonly options: TaskRunsOptions) {
     this.#log = options.logger.child({ module: "task-runs" });
+    this.#tree = options.workTree ? new WorkTreeSteps(options.workTree, this.#log) : null;
   }
 
   get size(): number {
@@ -59,6 +70,22 @@ export class TaskRuns {
         return;
       case "cancel_task":
         for (const [key, run] of this.#runs) if (key.startsWith(`${effect.index}:${effect.attempt}:`)) run.controller.abort();
+        return;
+      case "verify_task":
+        this.#verify(effect);
+        return;
+      case "commit_task":
+        this.#gitStep(async () => {
+          const r = await this.#requireTree().commit(effect.message, effect.trailers);
+          this.options.report({ type: "task_committed", index: effect.index, attempt: effect.attempt, commit: r.commit, error: r.error });
+        });
+        return;
+      case "rollback_tree":
+        this.#gitStep(async () => {
+          const task = state.tasks[effect.index];
+          const r = await this.#requireTree().rollback(effect, state.session_id ?? "session", task?.id ?? effect.index + 1);
+          this.options.report({ type: "rollback_done", index: effect.index, ...r });
+        });
         return;
       case "kill_orphan": {
         const target: RunLeftovers = { pgid: effect.pgid, run_marker: effect.run_marker, state_marker: this.options.stateMarker ?? null };
@@ -99,6 +126,42 @@ export class TaskRuns {
   async settled(): Promise<void> {
     await Promise.all([...this.#runs.values()].map((r) => r.done));
     await Promise.all([...this.#orphanKills]);
+    await Promise.all([...this.#gitSteps]);
+  }
+
+  /** The work tree steps; a git effect without a work tree is a wiring bug, reported as the step's failure. */
+  #requireTree(): WorkTreeSteps {
+    if (!this.#tree) throw new Error("git is off (no work tree), yet a git step was asked for");
+    return this.#tree;
+  }
+
+  /** Runs a commit or rollback; a throw becomes a log line (the step's own report says what failed). */
+  #gitStep(step: () => Promise<void>): void {
+    const p = step()
+      .catch((error: unknown) => this.#log.error({ err: error }, "a git step failed unexpectedly"))
+      .finally(() => this.#gitSteps.delete(p));
+    this.#gitSteps.add(p);
+  }
+
+  /** `<logsDir>/<session>/task-<id>-verify.log`. */
+  verifyLogFor(sessionId: string, taskId: number | string): string {
+    return this.logFileFor(sessionId, taskId).replace(/-output\.log$/, "-verify.log");
+  }
+
+  #verify(effect: Extract<Effect, { type: "verify_task" }>): void {
+    const { index, attempt, round, task } = effect;
+    const key = `${index}:${attempt}:verify:${round}`;
+    const controller = new AbortController();
+    const run: ActiveRun = { controller, done: Promise.resolve(), pendingProgress: null };
+    const verifier = this.options.verifier;
+    const request = { commands: effect.commands, deliverables: effect.deliverables, logFile: this.verifyLogFor(effect.session_id, task.id), runMarker: task.run_marker, signal: controller.signal };
+    run.done = (verifier ? verifier.verify(request) : Promise.reject(new Error("no verifier is configured")))
+      .catch((error: unknown) => unverifiable(error))
+      .then((verification) => {
+        this.#runs.delete(key);
+        this.options.report({ type: "task_verified", index, attempt, verification });
+      });
+    this.#runs.set(key, run);
   }
 
   /** `<logsDir>/<session>/task-<id>-output.log`, with the id made safe for a file name. */
@@ -109,45 +172,68 @@ export class TaskRuns {
 
   #start(effect: Extract<Effect, { type: "run_task" }>, state: SessionState): void {
     const { index, attempt, task } = effect;
-    const key = `${index}:${attempt}:${effect.continuation}`;
+    const fixRound = effect.fix_round ?? 0;
+    const key = `${index}:${attempt}:${effect.continuation}:${fixRound}`;
     const logFile = this.logFileFor(effect.session_id, task.id);
     const resume = effect.resume_session_id;
     // Resuming a Claude session: it already holds the task, so the feedback (or "continue") is the prompt.
     const prompt = resume ? (effect.feedback ?? CONTINUE_PROMPT) : buildPrompt(task, effect.feedback);
     const controller = new AbortController();
     const run: ActiveRun = { controller, done: Promise.resolve(), pendingProgress: null };
+    const tree = this.#tree;
+    const labels = { session: effect.session_id, task: task.id, attempt, continuation: effect.continuation, round: fixRound };
     this.#log.debug({ task: task.id, attempt, logFile, resume: resume ?? undefined, session: state.session_id }, `starting claude for task ${task.id}`);
-    run.done = this.options.runner
-      .run(
-        { prompt, logFile, resumeSessionId: resume, signal: controller.signal },
-        {
-          onSpawn: ({ pid, pgid, run_marker, log_error }) => {
-            // A log that could not be opened is said at once, and its path is never recorded.
-            if (log_error) this.options.logHealth?.fail("task_output", log_error);
-            this.options.report({ type: "task_spawned", index, attempt, pid, pgid, boot_id: this.options.bootId, run_marker: run_marker ?? null, output_log: log_error ? null : logFile });
+    run.done = (async (): Promise<void> => {
+      // Before Claude's own attempt (not a continuation or fix run, which carry on from it): a
+      // snapshot of the work tree, so what the attempt changes can be shown and undone.
+      let before = null;
+      if (tree && effect.continuation === 0 && fixRound === 0) {
+        const taken = await tree.before(labels);
+        if (!taken.ok) return this.#finish(key, index, attempt, snapshotFailed(taken.error), null, null, taken.error);
+        before = taken.snapshot;
+      }
+      if (controller.signal.aborted) return this.#finish(key, index, attempt, cancelledBeforeSpawn(), null, null, null);
+      const outcome = await this.options.runner
+        .run(
+          { prompt, logFile, resumeSessionId: resume, signal: controller.signal },
+          {
+            onSpawn: ({ pid, pgid, run_marker, log_error }) => {
+              // A log that could not be opened is said at once, and its path is never recorded.
+              if (log_error) this.options.logHealth?.fail("task_output", log_error);
+              this.options.report({ type: "task_spawned", index, attempt, pid, pgid, boot_id: this.options.bootId, run_marker: run_marker ?? null, output_log: log_error ? null : logFile, before });
+            },
+            onProgress: (progress) => {
+              const queued = run.pendingProgress !== null;
+              run.pendingProgress = progress;
+              if (queued) return;
+              queueMicrotask(() => {
+                const latest = run.pendingProgress;
+                run.pendingProgress = null;
+                if (latest) this.options.report({ type: "task_progress", index, attempt, progress: latest });
+              });
+            },
           },
-          onProgress: (progress) => {
-            const queued = run.pendingProgress !== null;
-            run.pendingProgress = progress;
-            if (queued) return;
-            queueMicrotask(() => {
-              const latest = run.pendingProgress;
-              run.pendingProgress = null;
-              if (latest) this.options.report({ type: "task_progress", index, attempt, progress: latest });
-            });
-          },
-        },
-      )
-      .catch((error: unknown): RunOutcome => failedOutcome(error))
-      .then((outcome) => {
-        this.#runs.delete(key);
-        const log = outcome.output_log;
-        if (log?.error) this.options.logHealth?.fail("task_output", log.error);
-        else if (log?.created) this.options.logHealth?.ok("task_output");
-        // null: nothing of this run reached the file (it could not be opened, or the run never started).
-        this.options.report({ type: "task_finished", index, attempt, outcome, output_log: log?.created === false ? null : logFile });
-      });
+        )
+        .catch((error: unknown): RunOutcome => failedOutcome(error));
+      const log = outcome.output_log;
+      if (log?.error) this.options.logHealth?.fail("task_output", log.error);
+      else if (log?.created) this.options.logHealth?.ok("task_output");
+      // What the run did to the work tree, from the task's base (its first attempt's before).
+      const base = task.git?.base ?? before?.tree ?? null;
+      const after = tree && base ? await tree.after(labels, base) : null;
+      // null: nothing of this run reached the file (it could not be opened, or the run never started).
+      this.#finish(key, index, attempt, outcome, log?.created === false ? null : logFile, after?.ok ? after.changes : null, after && !after.ok ? after.error : null);
+    })().catch((error: unknown) => {
+      // Nothing above should throw; if something does, the task fails with it instead of hanging as running.
+      this.#log.error({ err: error, task: task.id }, "a task run failed unexpectedly");
+      if (this.#runs.has(key)) this.#finish(key, index, attempt, failedOutcome(error), null, null, null);
+    });
     this.#runs.set(key, run);
+  }
+
+  #finish(key: string, index: number, attempt: number, outcome: RunOutcome, outputLog: string | null, changes: AttemptChanges | null, gitError: string | null): void {
+    this.#runs.delete(key);
+    this.options.report({ type: "task_finished", index, attempt, outcome, output_log: outputLog, changes, git_error: gitError });
   }
 }
 
@@ -167,4 +253,20 @@ function failedOutcome(error: unknown): RunOutcome {
     signal: null,
     permission_denials: [],
   };
+}
+
+/** A snapshot before the run failed: Claude is not started (its changes could be neither shown nor undone). */
+function snapshotFailed(error: string): RunOutcome {
+  return { ...failedOutcome(new Error("")), reason: `could not snapshot the work tree before the task, so it was not started: ${error} Fix the repository, or set git.enabled: false to run without snapshots.` };
+}
+
+/** Cancelled while its snapshot was taken: Claude never started. */
+function cancelledBeforeSpawn(): RunOutcome {
+  return { ...failedOutcome(new Error("")), kind: "cancelled", reason: "cancelled before it started" };
+}
+
+/** The verifier promises never to reject; if it does anyway, the check fails with its words. */
+function unverifiable(error: unknown): VerificationReport {
+  const failure = `the checks could not run: ${(error as Error)?.message ?? String(error)}`;
+  return { record: { passed: false, commands: [], missing: [], failure, summary: `❌ ${failure}` }, cancelled: false, feedback: `Verification failed: ${failure}` };
 }

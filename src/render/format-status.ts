@@ -1,4 +1,5 @@
 import { currentTask, progressOf, taskLabel } from "../core/describe.js";
+import { describeChanges, shortCommit } from "../core/describe-changes.js";
 import type { SessionState, SessionStatus, TaskStatus } from "../core/state.js";
 
 /** How each session status reads to a person, emoji first (shared by the CLI and the bot). */
@@ -19,6 +20,7 @@ export const TASK_MARK: Record<TaskStatus, string> = {
   failed: "❌",
   skipped: "⏭️",
   interrupted: "⚠️",
+  rolled_back: "↩️",
 };
 
 /** Whole minutes or seconds between two ISO times, for "Runtime: 5 minutes". */
@@ -37,7 +39,7 @@ export function commandsFor(state: SessionState): string[] {
     case "waiting_approval":
       return ["/approve", "/skip", "/pause"];
     case "running":
-      return state.pause_requested ? ["/status", "/resume", "/skip"] : ["/status", "/pause", "/skip"];
+      return state.pause_requested ? ["/status", "/resume", "/skip", "/cancel"] : ["/status", "/pause", "/skip", "/cancel"];
     case "paused":
       return ["/resume", "/skip"];
     case "task_failed":
@@ -62,13 +64,15 @@ export function formatStatus(state: SessionState, now: Date, problems: string[] 
   ];
   if (state.waiting_reason) lines.push(`Waiting because ${state.waiting_reason}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`);
-  for (const s of ["completed", "skipped", "failed", "interrupted", "pending"] as TaskStatus[]) {
+  for (const s of ["completed", "skipped", "failed", "interrupted", "rolled_back", "pending"] as TaskStatus[]) {
     const n = count(s);
-    if (n > 0) lines.push(`${TASK_MARK[s]} ${s[0]?.toUpperCase()}${s.slice(1)}: ${n}`);
+    if (n > 0) lines.push(`${TASK_MARK[s]} ${s[0]?.toUpperCase()}${s.slice(1).replace("_", " ")}: ${n}`);
   }
   const task = currentTask(state);
   if (task && state.status !== "completed") {
     lines.push("", `Current: ${taskLabel(state, state.current_task_index)} - ${task.title}${task.type ? ` (${task.type})` : ""}`);
+    if (task.phase === "verifying") lines.push("Verifying: running its Verify commands");
+    if (task.phase === "committing") lines.push("Committing its changes");
     if (task.error) lines.push(`Error: ${task.error}`);
     if (task.output_log_error) lines.push(`Output log: ${task.output_log_error}`);
   }
@@ -79,7 +83,15 @@ export function formatStatus(state: SessionState, now: Date, problems: string[] 
     lines.push("", `Started: ${state.started_at}`, `Runtime: ${formatDuration((end - Date.parse(state.started_at)) / 1000)}`);
   }
   lines.push("", "Tasks:");
-  state.tasks.forEach((t, i) => lines.push(`  ${TASK_MARK[t.status]} ${i + 1}. ${t.title} [${t.status}]${t.duration_s !== null ? ` ${formatDuration(t.duration_s)}` : ""}`));
+  state.tasks.forEach((t, i) => {
+    lines.push(`  ${TASK_MARK[t.status]} ${i + 1}. ${t.title} [${t.status}]${t.duration_s !== null ? ` ${formatDuration(t.duration_s)}` : ""}`);
+    // What a finished task changed and how its checks went, under it (nothing for tasks that have not run).
+    if (t.status === "running") return;
+    const changes = describeChanges(t);
+    if (changes) lines.push(`       ${changes}`);
+    if (t.verification) lines.push(`       ${t.verification.summary}`);
+    if (t.commit) lines.push(`       commit ${shortCommit(t.commit)}`);
+  });
   lines.push("", commandsFor(state).join(" "));
   return lines.join("\n");
 }

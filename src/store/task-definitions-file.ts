@@ -20,7 +20,7 @@ import type { TaskRecord } from "../core/state.js";
 import type { TaskDefinition } from "../core/task.js";
 
 /** The immutable text of a task that lives in the definitions file instead of state.json. */
-export const TASK_DEFINITION_TEXT_KEYS = ["description", "acceptance_criteria", "instruction", "context_files", "deliverables"] as const satisfies readonly (keyof TaskDefinition)[];
+export const TASK_DEFINITION_TEXT_KEYS = ["description", "acceptance_criteria", "instruction", "context_files", "deliverables", "verify"] as const satisfies readonly (keyof TaskDefinition)[];
 
 export type TaskDefinitionTextKey = (typeof TASK_DEFINITION_TEXT_KEYS)[number];
 const TEXT_KEYS: ReadonlySet<string> = new Set(TASK_DEFINITION_TEXT_KEYS);

@@ -146,6 +146,9 @@ export function expectedDefaults(dir: string): Config {
       approval_mode: "required",
       checkpoint_after: ["database", "deployment"],
       auto_approve: ["documentation", "testing"],
+      verify: [],
+      verify_timeout: 600,
+      verify_retries: 1,
     },
     webhooks: { secret: null, n8n_notify_url: null, enabled: true },
     claude: {
@@ -162,6 +165,7 @@ export function expectedDefaults(dir: string): Config {
       project_dir: dir,
       max_continuations: 2,
     },
+    git: { enabled: "auto", commit: "none", branch: null },
     paths: {
       tasks_dir: path.join(dir, "orchestrator_tasks"),
       logs_dir: path.join(dir, "orchestrator_logs"),

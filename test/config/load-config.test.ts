@@ -277,6 +277,43 @@ describe("loadConfig: values", () => {
     });
   });
 
+  it.each<[string, unknown]>([
+    ["auto", "auto"],
+    ["Auto", "auto"],
+    ["true", true],
+    ["false", false],
+    ["'true'", true],
+    ["' FALSE '", false],
+    ["~", "auto"],
+  ])("git.enabled %s -> %p", async (written, expected) => {
+    const { config } = await loadIn({ "config.yaml": `git:\n  enabled: ${written}\n` });
+    expect(config.git.enabled).toBe(expected);
+  });
+
+  it("reads the git section", async () => {
+    const { config } = await loadIn({ "config.yaml": "git:\n  enabled: true\n  commit: TASK\n  branch: ' orchestrator/{session} '\n" });
+    expect(config.git).toEqual({ enabled: true, commit: "task", branch: "orchestrator/{session}" });
+    const off = await loadIn({ "config.yaml": "git:\n  branch: ''\n  commit: ~\n" });
+    expect(off.config.git).toEqual({ enabled: "auto", commit: "none", branch: null });
+  });
+
+  it.each<[string, string, string[]]>([
+    ["one command", "verify: npm test", ["npm test"]],
+    ["a list, trimmed", "verify:\n    - ' npm test '\n    - npm run lint -- --max-warnings 0", ["npm test", "npm run lint -- --max-warnings 0"]],
+    ["a multi-line string: a command per line", "verify: |\n    npm test\n\n    npm run build", ["npm test", "npm run build"]],
+    ["an empty string: none", "verify: ''", []],
+    ["null: none", "verify:", []],
+    ["a ${VAR} with a default", 'verify: "${VERIFY_CMD:-npm test}"', ["npm test"]],
+  ])("orchestrator.verify as %s", async (_name, yaml, expected) => {
+    const { config } = await loadIn({ "config.yaml": `orchestrator:\n  ${yaml}\n` });
+    expect(config.orchestrator.verify).toEqual(expected);
+  });
+
+  it("reads verify_timeout and verify_retries, numbers also as text", async () => {
+    const { config } = await loadIn({ "config.yaml": "orchestrator:\n  verify_timeout: '90.5'\n  verify_retries: 0\n" });
+    expect(config.orchestrator).toMatchObject({ verify_timeout: 90.5, verify_retries: 0 });
+  });
+
   it("resolves relative paths against the config file's folder", async () => {
     const dir = await tempDir({
       "conf/config.yaml": [

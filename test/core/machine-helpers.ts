@@ -23,6 +23,7 @@ export function def(id: number, over: Partial<TaskDefinition> = {}): TaskDefinit
     instruction: `Instruction ${id}`,
     context_files: [],
     deliverables: [],
+    verify: [],
     line: id * 10,
     ...over,
   };

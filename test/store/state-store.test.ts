@@ -34,6 +34,7 @@ function sampleState(n = 3): SessionState {
       instruction: "do it",
       context_files: [],
       deliverables: [],
+      verify: [],
       line: 1,
     }),
   ];
@@ -284,6 +285,7 @@ function session(id: string, count: number, textBytes = 20): SessionState {
       instruction: "i".repeat(textBytes),
       context_files: ["CLAUDE.md"],
       deliverables: ["out.md"],
+      verify: [],
       line: i * 10 + 1,
     }),
   );
@@ -307,8 +309,8 @@ describe("FileStateStore: the task definitions file", () => {
     const [defs] = await definitionsFiles();
     expect(defs).toMatch(/^state\.json\.tasks-20261122-101500-[0-9a-f]{16}\.json$/);
     expect(onDisk.task_definitions).toBe(defs);
-    // Everything but the five text keys stays in state.json, in the task's own order.
-    const expected = Object.keys(s.tasks[0]!).filter((k) => !["description", "acceptance_criteria", "instruction", "context_files", "deliverables"].includes(k));
+    // Everything but the six text keys stays in state.json, in the task's own order.
+    const expected = Object.keys(s.tasks[0]!).filter((k) => !["description", "acceptance_criteria", "instruction", "context_files", "deliverables", "verify"].includes(k));
     expect(Object.keys(onDisk.tasks[0]!)).toEqual(expected);
     expect(onDisk.tasks[0]).toMatchObject({ id: 1, title: "Task 1", type: "backend", priority: "high", requires_approval: true, line: 1, status: "pending", error: null });
     expect(text).not.toContain("d".repeat(50));

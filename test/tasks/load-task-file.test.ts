@@ -60,13 +60,13 @@ describe("loadTaskFile: picks the format from the file name", () => {
 });
 
 describe("loadTaskFile: the shipped example", () => {
-  it("orchestrator_tasks/example-tasks.md loads as the seed's three tasks", async () => {
+  it("orchestrator_tasks/example-tasks.md loads as the seed's three tasks, the first with a Verify command", async () => {
     const path = fileURLToPath(new URL("../../orchestrator_tasks/example-tasks.md", import.meta.url));
     const tasks = await loadTaskFile(path);
-    expect(tasks.map((t) => [t.id, t.title, t.requires_approval])).toEqual([
-      [1, "Create baptisms migration", true],
-      [2, "Create baptisms server actions", true],
-      [3, "Create baptisms UI - List page", false],
+    expect(tasks.map((t) => [t.id, t.title, t.requires_approval, t.verify])).toEqual([
+      [1, "Create baptisms migration", true, ["node --version"]],
+      [2, "Create baptisms server actions", true, []],
+      [3, "Create baptisms UI - List page", false, []],
     ]);
   });
 });

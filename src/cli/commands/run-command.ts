@@ -4,6 +4,7 @@ import { openApp, type App } from "../../app/open-app.js";
 import { systemClock } from "../../core/clock.js";
 import { progressOf, taskHeadline } from "../../core/describe.js";
 import { sessionIdFor } from "../../core/session-id.js";
+import { startSession } from "../../orchestrator/start-session.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { formatStatus } from "../../render/format-status.js";
 import { loadTaskFile } from "../../tasks/load-task-file.js";
@@ -34,7 +35,7 @@ export async function runCommand({ io, config: loadConfig }: CommandContext, fil
   try {
     const o = app.orchestrator;
     const stopReporting = reportProgress(o, log);
-    const first = await begin(o, taskFile, tasks, args.fresh, io);
+    const first = await begin(o, taskFile, tasks, args.fresh, io, app.config.git.branch);
     const code = stop.signal.aborted ? EXIT.interrupted : first ?? (await drive(o, app, args.yes, io, stop));
     stopReporting();
     if (code !== EXIT.interrupted) {
@@ -104,7 +105,7 @@ function onStopSignal(app: App, log: App["logger"], io: CliIo): { handle: (name:
 }
 
 /** Starts or resumes the session. Returns an exit code when there is nothing to run. */
-async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnType<typeof loadTaskFile>>, fresh: boolean, io: CliIo): Promise<number | null> {
+async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnType<typeof loadTaskFile>>, fresh: boolean, io: CliIo, branch: string | null): Promise<number | null> {
   const s = o.state;
   const same = s.task_file !== null && path.resolve(s.task_file) === taskFile;
   if (same && s.status === "completed" && !fresh) {
@@ -120,7 +121,7 @@ async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnTyp
     println(io.stderr, `orchestrator run: the state file holds an unfinished session for ${s.task_file} (${s.status}). Finish it with 'orchestrator run ${s.task_file}', or use --state <file> for a separate session.`);
     return EXIT.badInput;
   }
-  const reply = await o.dispatch({ type: "start", task_file: taskFile, tasks, session_id: sessionIdFor(systemClock.now()) });
+  const reply = await startSession(o, { type: "start", task_file: taskFile, tasks, session_id: sessionIdFor(systemClock.now()) }, branch);
   if (!reply.ok) {
     println(io.stderr, `orchestrator run: ${reply.message}`);
     return EXIT.badInput;

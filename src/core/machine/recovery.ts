@@ -32,6 +32,17 @@ function leftoversOf(state: SessionState, index: number, bootId: string | null):
 export function recover(state: SessionState, bootId: string | null, ctx: MachineContext): Transition {
   const index = state.current_task_index;
   const leftovers = leftoversOf(state, index, bootId);
+  const pending = state.rollback_pending ?? null;
+  if (pending !== null) {
+    // A rollback was under way when the process stopped: the tree may be half restored. Restoring
+    // to the same snapshot again is safe (it writes what differs), so it is simply done again.
+    const task = state.tasks[pending];
+    const base = task?.git?.base ?? null;
+    if (base === null) return { state: { ...state, rollback_pending: null }, effects: [], reply: { ok: true, message: "dropped a rollback with no snapshot" } };
+    const committed = state.tasks.slice(pending).some((t) => t.commit);
+    const redo = { type: "rollback_tree" as const, index: pending, tree: base, reset_to: committed ? (task?.git?.head_before ?? null) : null, safety_ref: `rollback-${task?.attempts ?? 0}-${Date.parse(ctx.now)}` };
+    return { state, effects: leftovers ? [leftovers, redo] : [redo], reply: { ok: true, message: `finishing the rollback of ${taskLabel(state, pending)}` } };
+  }
   if (state.status !== "running") {
     // Not running, yet leftovers recorded: the previous start crashed while ending them.
     if (leftovers) return { state, effects: [leftovers], reply: { ok: true, message: `ending what ${taskLabel(state, index)} left running` } };
@@ -48,6 +59,8 @@ export function recover(state: SessionState, bootId: string | null, ctx: Machine
     error: interruptedError("crash or restart"),
     completed_at: ctx.now,
     skip_requested: false,
+    phase: null,
+    cancel_requested_by: null,
   });
   // Nothing we may signal (no marker; a group of an earlier boot): nothing to keep either.
   if (!leftovers) Object.assign(task, { pid: null, pgid: null, run_marker: null });

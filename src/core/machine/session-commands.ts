@@ -3,9 +3,14 @@ import { createTaskRecord, type SessionState } from "../state.js";
 import { progressOf, taskHeadline, taskLabel } from "../describe.js";
 import { Draft, markSkipped, moveTo, pauseAt, previousOf, startTask, type MachineContext, type Transition } from "../draft.js";
 import { ignore, refuse } from "./replies.js";
+import { rollback } from "./rollback.js";
 
-/** A person's commands: start, approve, pause, resume, skip, retry. */
+/** A person's commands: start, approve, pause, resume, skip, retry, cancel (rollback: rollback.ts). */
 export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
+  if ((state.rollback_pending ?? null) !== null) {
+    return ignore(state, `A rollback of ${taskLabel(state, state.rollback_pending as number)} is under way; send the command again in a moment.`);
+  }
+  if (cmd.type === "rollback") return rollback(state, cmd, ctx);
   const status = state.status;
   const current = state.tasks[state.current_task_index];
   switch (cmd.type) {
@@ -23,9 +28,12 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
         completed_at: null,
         pause_requested: false,
         waiting_reason: null,
+        rollback_pending: null,
+        git_branch: cmd.git_branch ?? null,
       });
       const list = d.s.tasks.map((t, i) => `${i + 1}. ${t.title}${t.type ? ` (${t.type})` : ""}`).join("\n");
-      d.notify("session_started", "info", `Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}`, null);
+      const branch = cmd.git_branch ? ` on branch ${cmd.git_branch}` : "";
+      d.notify("session_started", "info", `Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}${branch}`, null);
       const next = moveTo(d, 0, null);
       return d.done(`Loaded ${cmd.tasks.length} tasks from ${cmd.task_file}:\n${list}\n${next}`);
     }
@@ -78,8 +86,18 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
       const next = moveTo(d, index + 1, null);
       return d.done(`Skipped ${taskHeadline(d.s, index)}. ${next}`);
     }
+    case "cancel": {
+      if (status !== "running" || !current) return ignore(state, cancelRefusal(state));
+      if (current.cancel_requested_by) return ignore(state, `Already cancelling ${taskLabel(state, state.current_task_index)}: it is being stopped.`);
+      const d = new Draft(state, ctx);
+      const index = d.s.current_task_index;
+      const task = d.task(index);
+      task.cancel_requested_by = cmd.by?.trim() || "a person";
+      d.effects.push({ type: "cancel_task", index, attempt: task.attempts });
+      return d.done(`Cancelling ${taskHeadline(d.s, index)}: stopping Claude, its tools and any running check now. The session then waits for you.`);
+    }
     case "retry": {
-      const retryable = current && (current.status === "failed" || current.status === "interrupted");
+      const retryable = current && (current.status === "failed" || current.status === "interrupted" || current.status === "rolled_back");
       if (!retryable || !["task_failed", "waiting_approval", "paused"].includes(status)) return refuse(state, cmd);
       const d = new Draft(state, ctx);
       d.s.paused_at = null;
@@ -87,4 +105,10 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
       return d.done(`Retrying ${taskHeadline(d.s, d.s.current_task_index)} (attempt ${current.attempts + 1})`);
     }
   }
+}
+
+function cancelRefusal(state: SessionState): string {
+  if (state.status === "idle") return "Nothing to cancel: no session has started.";
+  const label = state.tasks.length > 0 ? taskLabel(state, state.current_task_index) : "the session";
+  return `Nothing to cancel: no task is running (${label} is ${state.status === "task_failed" ? "failed" : state.status.replace("_", " ")}). Send /status to see where things stand.`;
 }

@@ -1,11 +1,9 @@
 import type { Effect } from "../effects.js";
 import type { Report } from "../events.js";
-import type { RunOutcome } from "../run-outcome.js";
 import type { SessionState } from "../state.js";
-import { approvalGate } from "../approval.js";
-import { progressOf, taskHeadline } from "../describe.js";
-import { Draft, markSkipped, moveTo, waitFor, type MachineContext, type Transition } from "../draft.js";
-import { interruptedError } from "./recovery.js";
+import { taskHeadline } from "../describe.js";
+import { Draft, markSkipped, moveTo, type MachineContext, type Transition } from "../draft.js";
+import { cancelled, checkTask, durationOf, failTask, hasChecks, interruptedByShutdown, recordChanges } from "./checkpoints.js";
 import { ignore } from "./replies.js";
 
 type RunReport = Extract<Report, { type: "task_spawned" | "task_progress" | "task_finished" }>;
@@ -13,15 +11,21 @@ type RunReport = Extract<Report, { type: "task_spawned" | "task_progress" | "tas
 /** What the runner reports about the running task: spawned, progress, finished (a stale report is ignored). */
 export function handleRunReport(state: SessionState, report: RunReport, ctx: MachineContext): Transition {
   const task = state.tasks[report.index];
-  const live = state.status === "running" && report.index === state.current_task_index && task?.status === "running" && task.attempts === report.attempt;
+  // Only while Claude's part runs: a duplicated task_finished during the checks is stale too.
+  const live = state.status === "running" && report.index === state.current_task_index && task?.status === "running" && task.attempts === report.attempt && (task.phase ?? "claude") === "claude";
   if (!live) return ignore(state, `Ignored a stale ${report.type} for task index ${report.index} attempt ${report.attempt}.`);
   switch (report.type) {
     case "task_spawned": {
       const d = new Draft(state, ctx);
       const task = d.task(report.index);
       Object.assign(task, { pid: report.pid, pgid: report.pgid, boot_id: report.boot_id, run_marker: report.run_marker, output_log: report.output_log ?? task.output_log });
-      // A fresh run starts with a clean log record; a continuation appends to the same log.
-      if (task.continuations === 0) Object.assign(task, { output_log_error: null, stderr_tail: null });
+      // A fresh run starts with a clean log record; a continuation (or a fix run) appends to the same log.
+      if (task.continuations === 0 && !task.verification) Object.assign(task, { output_log_error: null, stderr_tail: null });
+      // The task's base is the snapshot before its first attempt: a retry's changes add to it, and a rollback goes back there.
+      const before = report.before ?? null;
+      if (before && !task.git?.base) {
+        task.git = { base: before.tree, base_commit: before.commit, head_before: before.head, head: null, head_commit: null };
+      }
       return d.done("recorded");
     }
     case "task_progress": {
@@ -30,16 +34,17 @@ export function handleRunReport(state: SessionState, report: RunReport, ctx: Mac
       return { state, effects, reply: { ok: true, message: "progress" } };
     }
     case "task_finished":
-      return finishTask(state, report.index, report.outcome, report.output_log, ctx);
+      return finishTask(state, report, ctx);
   }
 }
 
-function finishTask(state: SessionState, index: number, outcome: RunOutcome, outputLog: string | null, ctx: MachineContext): Transition {
+function finishTask(state: SessionState, report: Extract<RunReport, { type: "task_finished" }>, ctx: MachineContext): Transition {
+  const { index, outcome } = report;
   const d = new Draft(state, ctx);
   const task = d.task(index);
-  // Continuations of one attempt add up: the person pays for all of them.
+  // Continuations and fix runs of one attempt add up: the person pays for all of them.
   const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
-  const continued = task.continuations > 0;
+  const continued = task.continuations > 0 || (task.verification ?? null) !== null;
   const tokens =
     continued && task.tokens && outcome.tokens
       ? {
@@ -56,13 +61,14 @@ function finishTask(state: SessionState, index: number, outcome: RunOutcome, out
     num_turns: continued ? sum(task.num_turns, outcome.num_turns) : outcome.num_turns,
     tokens,
     claude_session_id: outcome.session_id ?? task.claude_session_id,
-    output_log: outputLog ?? task.output_log,
+    output_log: report.output_log ?? task.output_log,
     // What the log could not keep is kept here; a continuation's run adds to the same log.
     output_log_error: outcome.output_log?.error ?? (continued ? (task.output_log_error ?? null) : null),
     stderr_tail: outcome.stderr_tail ?? (continued ? (task.stderr_tail ?? null) : null),
   });
+  recordChanges(task, report.changes ?? null);
   const max = ctx.maxContinuations ?? 0;
-  if (outcome.kind === "max_turns" && !task.skip_requested && task.claude_session_id && task.continuations < max) {
+  if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && task.claude_session_id && task.continuations < max) {
     // Not a failure yet: the same Claude session goes on where it stopped (--resume).
     task.continuations += 1;
     const note = `${taskHeadline(d.s, index)} reached its turn limit; auto-continuing (${task.continuations}/${max})`;
@@ -70,39 +76,20 @@ function finishTask(state: SessionState, index: number, outcome: RunOutcome, out
     d.notify("task_continued", "info", note, index);
     return d.done(note);
   }
-  Object.assign(task, {
-    completed_at: ctx.now,
-    duration_s: task.started_at ? Math.max(0, (Date.parse(ctx.now) - Date.parse(task.started_at)) / 1000) : null,
-    summary: outcome.summary,
-    permission_denials: outcome.permission_denials,
-    pid: null,
-    pgid: null,
-    run_marker: null,
-  });
+  // Claude's part is over. The run marker stays while checks run under it (a crash then ends them too).
+  Object.assign(task, { summary: outcome.summary, permission_denials: outcome.permission_denials, pid: null, pgid: null });
   const headline = taskHeadline(d.s, index);
-  if (outcome.ok) {
-    Object.assign(task, { status: "completed", result: "success", error: null });
-    const denied = outcome.permission_denials.length > 0 ? ` Claude was refused: ${[...new Set(outcome.permission_denials)].join(", ")}.` : "";
-    d.notify("task_completed", denied ? "warning" : "success", `${headline} complete.${denied} Progress: ${progressOf(d.s).text}`, index);
-    const next = moveTo(d, index + 1, task);
-    return d.done(`${headline} complete. ${next}`);
-  }
+  // A run that finished anyway while being skipped or cancelled keeps its result, unless it has
+  // checks: those are not run for a person who asked to stop, and unchecked work is no completion.
+  const stopping = task.skip_requested || Boolean(task.cancel_requested_by);
+  if (outcome.ok && !(stopping && hasChecks(task, ctx))) return checkTask(d, index);
+  Object.assign(task, { completed_at: ctx.now, duration_s: durationOf(task.started_at, ctx.now), run_marker: null, phase: null });
   if (task.skip_requested) {
     markSkipped(d, index);
     const next = moveTo(d, index + 1, null);
     return d.done(`Skipped ${headline}. ${next}`);
   }
-  if (outcome.kind === "cancelled") {
-    // Ended on purpose (shutdown; a skip is handled above), not by its own fault: a person decides
-    // whether to run it again. Worded like an interruption found after a crash: the same state.
-    Object.assign(task, { status: "interrupted", result: "interrupted", error: interruptedError("shutdown") });
-    d.s.pause_requested = false; // the session stops anyway; as after a crash, a pause asked for meanwhile is spent
-    d.notify("task_interrupted", "warning", `${headline} was interrupted by a shutdown.`, index);
-    waitFor(d, index, approvalGate(task, null, ctx.policy) ?? "it was interrupted");
-    return d.done(`${headline} was interrupted.`);
-  }
-  Object.assign(task, { status: "failed", result: "failed", error: outcome.reason ?? "failed" });
-  Object.assign(d.s, { status: "task_failed", pause_requested: false, waiting_reason: null });
-  d.notify("task_failed", "error", `${headline} failed: ${task.error}`, index);
-  return d.done(`${headline} failed: ${task.error}. Send /retry to run it again or /skip to move on.`);
+  if (task.cancel_requested_by) return cancelled(d, index);
+  if (outcome.kind === "cancelled") return interruptedByShutdown(d, index);
+  return failTask(d, index, outcome.reason ?? "failed");
 }

@@ -14,7 +14,9 @@ export type FieldKey =
   | "requires_approval"
   | "description"
   | "acceptance_criteria"
-  | "instruction";
+  | "instruction"
+  | "verify"
+  | "deliverables";
 
 /** Field names as written (lower-cased, spaces collapsed). Plural/short spellings of the instruction
  *  are accepted because a typo there would otherwise silently drop the task's main text. */
@@ -28,6 +30,13 @@ const FIELD_NAMES: ReadonlyMap<string, FieldKey> = new Map([
   ["claude instructions", "instruction"],
   ["instruction", "instruction"],
   ["instructions", "instruction"],
+  ["verify", "verify"],
+  ["verification", "verify"],
+  ["verify command", "verify"],
+  ["verify commands", "verify"],
+  ["verify command(s)", "verify"],
+  ["deliverables", "deliverables"],
+  ["deliverable", "deliverables"],
 ]);
 
 /** How each field is written in messages, so people can search their file for it. */
@@ -38,6 +47,8 @@ export const FIELD_LABELS: Readonly<Record<FieldKey, string>> = {
   description: "**Description:**",
   acceptance_criteria: "**Acceptance Criteria:**",
   instruction: "**Claude Instruction:**",
+  verify: "**Verify:**",
+  deliverables: "**Deliverables:**",
 };
 
 // `\b` keeps "## Tasks for today" from counting as a task heading; exactly two #s, so
@@ -98,4 +109,24 @@ export function listItemText(line: string): string | null {
 export function fenceMarker(line: string): string | null {
   const fence = /^\s*(`{3,}|~{3,})/.exec(line);
   return fence ? fence[1] : null;
+}
+
+/** Whether `line` closes the code block `opened` started: the same character, at least as many. */
+export function closesFence(line: string, opened: string): boolean {
+  const marker = fenceMarker(line);
+  return marker !== null && marker[0] === opened[0] && marker.length >= opened.length;
+}
+
+/**
+ * The text inside an item written as one inline code span (`` `npm test` ``, ``` ``a `b` c`` ```),
+ * else the item as it is. A backtick run as long as the delimiters inside would end the span
+ * early, so such an item is left alone (and fails where it is used, visibly).
+ */
+export function unwrapCodeSpan(text: string): string {
+  const open = /^`+/.exec(text)?.[0];
+  if (open === undefined || text.length <= open.length * 2 || !text.endsWith(open)) return text;
+  const inner = text.slice(open.length, -open.length);
+  if (inner.startsWith("`") || inner.endsWith("`")) return text;
+  if ((inner.match(/`+/g) ?? []).some((run) => run.length === open.length)) return text;
+  return inner.trim();
 }

@@ -1,12 +1,15 @@
 import type { ParseResult, TaskDefinition, TaskFileIssue } from "../task.js";
 import { APPROVAL_HINT, parseApprovalValue } from "./approval-value.js";
+import { commandLines } from "./command-lines.js";
 import {
+  closesFence,
   FIELD_LABELS,
   fenceMarker,
   isSeparator,
   listItemText,
   matchField,
   matchTaskHeading,
+  unwrapCodeSpan,
   type FieldKey,
 } from "./markdown-syntax.js";
 
@@ -20,6 +23,8 @@ import {
  *   **Description:** ...
  *   **Acceptance Criteria:**
  *   - item
+ *   **Deliverables:** a/path.ts      (one on the line, and/or `- path` items below)
+ *   **Verify:** `npm test`           (one on the line, and/or `- command` items or a ``` block)
  *   **Claude Instruction:**
  *   several lines...
  *   ---
@@ -43,12 +48,12 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
 
   for (const [index, line] of lines.entries()) {
     const lineNo = index + 1;
-    // Inside a fenced code block every line is instruction text: Claude instructions often hold
-    // code or markdown samples whose `---` or `**Note:**` lines must not end the field.
+    // Inside a fenced code block every line is the field's text (or, under Verify, a command):
+    // Claude instructions often hold code or markdown samples whose `---` or `**Note:**` lines
+    // must not end the field.
     if (fence && block) {
-      block.add(line);
-      const marker = fenceMarker(line);
-      if (marker && marker[0] === fence.marker[0] && marker.length >= fence.marker.length) fence = null;
+      block.add(line, lineNo);
+      if (closesFence(line, fence.marker)) fence = null;
       continue;
     }
 
@@ -86,7 +91,7 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
     }
 
     if (block) {
-      block.add(line);
+      block.add(line, lineNo);
       const marker = fenceMarker(line);
       if (marker && block.fenced) fence = { marker, line: lineNo };
     }
@@ -120,8 +125,8 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
 
 /** The lines following a field that belong to it (until the next field, `---` or task). */
 interface Block {
-  add(line: string): void;
-  /** Whether ``` fences are tracked: only in free text, where code samples appear. */
+  add(line: string, lineNo: number): void;
+  /** Whether ``` fences are tracked: in free text, where code samples appear, and under Verify. */
   readonly fenced: boolean;
 }
 
@@ -138,6 +143,8 @@ interface Draft {
   description: string[];
   criteria: string[];
   instruction: string[];
+  verify: string[];
+  deliverables: string[];
 }
 
 function newDraft(line: number, title: string, id: number | null, headingOk: boolean): Draft {
@@ -153,6 +160,8 @@ function newDraft(line: number, title: string, id: number | null, headingOk: boo
     description: [],
     criteria: [],
     instruction: [],
+    verify: [],
+    deliverables: [],
   };
 }
 
@@ -192,6 +201,12 @@ function applyField(
     case "acceptance_criteria":
       draft.criteria = [];
       return listBlock(draft.criteria, value);
+    case "verify":
+      draft.verify = [];
+      return itemBlock(draft.verify, value, { label: FIELD_LABELS.verify, item: "command", codeBlocks: true }, report);
+    case "deliverables":
+      draft.deliverables = [];
+      return itemBlock(draft.deliverables, value, { label: FIELD_LABELS.deliverables, item: "path", codeBlocks: false }, report);
   }
 }
 
@@ -215,6 +230,63 @@ function listBlock(items: string[], sameLineValue: string): Block {
   return { fenced: false, add };
 }
 
+interface ItemKind {
+  label: string;
+  /** What one item is, for the message: "command", "path". */
+  item: string;
+  /** Whether a ``` block gives items too, one per line (Verify's commands). */
+  codeBlocks: boolean;
+}
+
+/**
+ * One item per `- ` line (and the field line's own value), each unwrapped from `` `backticks` ``;
+ * with `codeBlocks`, each line of a ``` block too. Unlike criteria, a line that is neither is an
+ * error, not a wrapped item: a command or path that took in a line of prose would run or be
+ * checked as something nobody wrote.
+ */
+function itemBlock(items: string[], sameLineValue: string, kind: ItemKind, report: (line: number, message: string) => void): Block {
+  const push = (text: string): void => {
+    const item = unwrapCodeSpan(text.trim());
+    if (item !== "") items.push(item);
+  };
+  push(sameLineValue);
+  let code: { marker: string; lines: string[] } | null = null;
+  const add = (line: string, lineNo: number): void => {
+    if (code) {
+      if (!closesFence(line, code.marker)) code.lines.push(line);
+      else {
+        items.push(...commandLines(code.lines.join("\n")));
+        code = null;
+      }
+      return;
+    }
+    // A blank line, or an empty item ("-" alone, a template's placeholder), adds nothing.
+    if (line.trim() === "" || /^\s*(?:[-*+]|\d+[.)])$/.test(line)) return;
+    const marker = kind.codeBlocks ? fenceMarker(line) : null;
+    if (marker) {
+      code = { marker, lines: [] };
+      return;
+    }
+    const item = listItemText(line);
+    if (item !== null) {
+      push(item);
+      return;
+    }
+    const or = kind.codeBlocks ? " or a ``` code block" : "";
+    report(
+      lineNo,
+      `${JSON.stringify(shorten(line.trim()))} under ${kind.label} is not a "- " item${or}; ` +
+        `write one ${kind.item} per "- " line, and other text under ${FIELD_LABELS.instruction}`,
+    );
+  };
+  return { fenced: kind.codeBlocks, add };
+}
+
+/** A line quoted in a message: at most 60 characters. */
+function shorten(text: string): string {
+  return text.length <= 60 ? text : `${text.slice(0, 57)}...`;
+}
+
 function finishDraft(draft: Draft): TaskDefinition {
   return {
     // Only drafts with a good heading (so a number) are ever returned: any issue fails the file.
@@ -228,7 +300,8 @@ function finishDraft(draft: Draft): TaskDefinition {
     acceptance_criteria: draft.criteria.filter((item) => item !== ""),
     instruction: draft.instruction.join("\n").trim(),
     context_files: [],
-    deliverables: [],
+    deliverables: draft.deliverables,
+    verify: draft.verify,
     line: draft.line,
   };
 }

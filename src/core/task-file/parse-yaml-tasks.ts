@@ -1,11 +1,12 @@
 import { load, YAMLException } from "js-yaml"; // by name: a default import of js-yaml 5 crashes at run time
 import type { ParseResult, TaskDefinition, TaskFileIssue } from "../task.js";
 import { APPROVAL_HINT, parseApprovalValue } from "./approval-value.js";
+import { commandLines } from "./command-lines.js";
 import { locateYamlTasks, type YamlTaskLines } from "./yaml-task-lines.js";
 
 /**
  * Parses the YAML task format (a top-level `tasks:` list of {id, name, description,
- * context_files, deliverables, ...}). Other top-level keys (date, max_cost_usd, priority) and
+ * context_files, deliverables, verify, ...}). Other top-level keys (date, max_cost_usd, priority) and
  * other task keys (module, estimated_complexity) are informational and ignored.
  * Every problem is collected with its line. Pure: the caller reads the file.
  */
@@ -98,6 +99,12 @@ function readTask(raw: unknown, index: number, where: YamlTaskLines, report: Rep
     instruction,
     context_files: list("context_files"),
     deliverables: list("deliverables"),
+    verify: readCommands(
+      raw.verify,
+      `${label}: \`verify\``,
+      { key: keyLine("verify"), entry: (entry) => where.entryLine(index, "verify", entry) },
+      report,
+    ),
     line,
   };
   // Other problems are already reported and fail the whole file; a task without an id is
@@ -144,6 +151,34 @@ function readList(value: unknown, what: string, line: number, report: Report): s
     }
   }
   return texts;
+}
+
+/**
+ * `verify`: one command (a string) or a list of them. A multi-line string (`verify: |`) is one
+ * command per line, like a ``` block under **Verify:**. Only text counts: `- true` or `- 42` is
+ * a YAML boolean or number, not the command someone meant, so it is an error at its own line.
+ */
+function readCommands(value: unknown, what: string, lines: { key: number; entry(entry: number): number }, report: Report): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === "string") return commandLines(value);
+  if (!Array.isArray(value)) {
+    report(lines.key, `${what} must be a command (text) or a list of commands, not ${notText(value)}`);
+    return [];
+  }
+  const commands: string[] = [];
+  value.forEach((item: unknown, entry) => {
+    if (typeof item === "string") commands.push(...commandLines(item));
+    else if (item === null) report(lines.entry(entry), `${what} item ${entry + 1} is empty; write a command or remove the line`);
+    else report(lines.entry(entry), `${what} item ${entry + 1} must be a command as text, not ${notText(item)}`);
+  });
+  return commands;
+}
+
+/** What a YAML value that is not text is, and how to write it as text. */
+function notText(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object" && value !== null) return 'a mapping (quote a command that holds ": ")';
+  return `the ${typeof value} ${JSON.stringify(value)} (quote it in YAML)`;
 }
 
 function readApproval(value: unknown, label: string, line: number, report: Report): boolean {

@@ -11,6 +11,11 @@ export interface YamlTaskLines {
   itemLine(index: number): number;
   /** 1-based line of `key:` inside the item at `index`, or the item's line when not found. */
   keyLine(index: number, key: string): number;
+  /**
+   * 1-based line of the `- ` entry number `entry` (0-based) of the block list under `key:` in the
+   * item at `index`; the key's line for a flow list (`key: [a, 1]`) or an entry not found.
+   */
+  entryLine(index: number, key: string, entry: number): number;
 }
 
 export function locateYamlTasks(text: string): YamlTaskLines {
@@ -24,17 +29,51 @@ export function locateYamlTasks(text: string): YamlTaskLines {
     const start = starts[index];
     return start === undefined ? tasksLine : start + 1;
   };
-  const keyLine = (index: number, key: string): number => {
+  /** 0-based index of `key:`'s line, the end of the item, and the key's column; null when not found. */
+  const findKey = (index: number, key: string): { at: number; end: number; column: number } | null => {
     const start = starts[index];
-    if (start === undefined) return itemLine(index);
+    if (start === undefined) return null;
     const end = starts[index + 1] ?? listEnd;
-    const pattern = new RegExp(`^\\s*(?:-\\s+)?${escapeRegExp(key)}\\s*:`);
+    const pattern = new RegExp(`^(\\s*(?:-\\s+)?)${escapeRegExp(key)}\\s*:`);
     for (let i = start; i < end; i++) {
-      if (pattern.test(lines[i])) return i + 1;
+      const found = pattern.exec(lines[i]);
+      if (found) return { at: i, end, column: found[1].length };
     }
-    return start + 1;
+    return null;
   };
-  return { tasksLine, itemLine, keyLine };
+  const keyLine = (index: number, key: string): number => {
+    const found = findKey(index, key);
+    return found ? found.at + 1 : itemLine(index);
+  };
+  const entryLine = (index: number, key: string, entry: number): number => {
+    const found = findKey(index, key);
+    if (!found) return itemLine(index);
+    const entries = entryStarts(lines, found.at, found.end, found.column);
+    return (entries[entry] ?? found.at) + 1;
+  };
+  return { tasksLine, itemLine, keyLine, entryLine };
+}
+
+/**
+ * 0-based indexes of a block list's `- ` lines under the key at `keyIndex` (whose name starts at
+ * `keyColumn`): the entries may sit at the key's own column, as YAML allows, or deeper.
+ */
+function entryStarts(lines: string[], keyIndex: number, end: number, keyColumn: number): number[] {
+  const entries: number[] = [];
+  let entryIndent: number | null = null;
+  for (let i = keyIndex + 1; i < end; i++) {
+    const line = lines[i];
+    if (isBlankOrComment(line)) continue;
+    const indent = indentOf(line);
+    const isEntry = /^\s*-(\s|$)/.test(line);
+    if (entryIndent === null) {
+      if (!isEntry || indent < keyColumn) break;
+      entryIndent = indent;
+    }
+    if (isEntry && indent === entryIndent) entries.push(i);
+    else if (indent <= entryIndent) break; // the item's next key
+  }
+  return entries;
 }
 
 /** 0-based indexes of the `- ` lines at the list's own indentation. */

@@ -42,6 +42,7 @@ const SEED_TASKS: TaskDefinition[] = [
       "Create a database migration for the baptisms table. Follow the exact pattern used in the weddings table migration. Include all necessary columns, RLS policies, and parish scoping. The migration file should be named with today's timestamp.",
     context_files: [],
     deliverables: [],
+    verify: [],
     line: 3,
   },
   {
@@ -61,6 +62,7 @@ const SEED_TASKS: TaskDefinition[] = [
       "Create server actions file for the baptisms module at src/app/(main)/baptisms/actions.ts. Follow the exact pattern from weddings/actions.ts. Include all CRUD operations and the WithRelations interface for fetching baptisms with related data.",
     context_files: [],
     deliverables: [],
+    verify: [],
     line: 19,
   },
   {
@@ -81,6 +83,7 @@ const SEED_TASKS: TaskDefinition[] = [
       "Create the baptisms list page following the wedding module pattern. Create both page.tsx (server) and baptisms-list-client.tsx (client) files. Implement search, filtering, and the entity grid display.",
     context_files: [],
     deliverables: [],
+    verify: [],
     line: 35,
   },
 ];
@@ -215,6 +218,90 @@ describe("parseMarkdownTasks: field values", () => {
     const tasks = parse("## Tasks overview\n\n## Task 1: A\n**Claude Instruction:** a\n### Task details\nmore\n");
     expect(tasks).toHaveLength(1);
     expect(tasks[0].instruction).toBe("a\n### Task details\nmore");
+  });
+});
+
+describe("parseMarkdownTasks: Verify and Deliverables", () => {
+  const fence = "```";
+  const cases: [string, string, Partial<TaskDefinition>][] = [
+    ["none given: both empty", "**Description:** x", { verify: [], deliverables: [] }],
+    ["a command on the field's line", "**Verify:** npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["a command in backticks on the field's line", "**Verify:** `npm test -- --ci`\n**Description:** x", { verify: ["npm test -- --ci"] }],
+    [
+      "a list, items in backticks or not, blank lines between",
+      "**Verify:**\n- `npm test`\n\n* npm run lint\n1. ``node -e 'console.log(`x`)'``\n**Description:** x",
+      { verify: ["npm test", "npm run lint", "node -e 'console.log(`x`)'"] },
+    ],
+    ["the field's line and a list", "**Description:** x\n**Verify:** npm test\n- npm run lint\n---", { verify: ["npm test", "npm run lint"] }],
+    [
+      "a ```sh block: a command per line, comments and blanks skipped, \\ continues",
+      `**Verify:**\n${fence}sh\n# unit tests\nnpm test\n\nnpm run build \\\n  -- --prod\n${fence}\n**Description:** x`,
+      { verify: ["npm test", "npm run build -- --prod"], description: "x" },
+    ],
+    [
+      "a list then a ~~~ block; ---, headings and fields inside the block are commands, not structure",
+      "**Verify:**\n- npm test\n~~~\n---\n**Type:** nope\n~~~\n**Type:** real\n**Description:** x",
+      { verify: ["npm test", "---", "**Type:** nope"], type: "real" },
+    ],
+    ["an empty Verify: no commands", "**Verify:**\n\n**Description:** x", { verify: [] }],
+    ["empty items are dropped", "**Verify:**\n-\n- `  `\n- npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["'Verification' is Verify", "**Verification:** npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["'Verify Commands' is Verify", "**Verify Commands:**\n- npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["'verify_command' is Verify", "**verify_command**: npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["'Verify Command(s)' is Verify", "**Verify Command(s):** npm test\n**Description:** x", { verify: ["npm test"] }],
+    ["a deliverable on the field's line", "**Deliverables:** `src/a.ts`\n**Description:** x", { deliverables: ["src/a.ts"] }],
+    [
+      "deliverables: the line and a list, 'Deliverable' too",
+      "**Deliverable:** docs/A.md\n- `src/app/(main)/baptisms/actions.ts`\n+ b.md\n\n**Description:** x",
+      { deliverables: ["docs/A.md", "src/app/(main)/baptisms/actions.ts", "b.md"] },
+    ],
+    [
+      "Verify and Deliverables end the instruction (they were text of it before)",
+      "**Claude Instruction:** Do it.\n**Deliverables:** out.md\n**Verify:** test -f out.md",
+      { instruction: "Do it.", deliverables: ["out.md"], verify: ["test -f out.md"] },
+    ],
+    [
+      "a code block in the instruction keeps a Verify line as text",
+      `**Claude Instruction:**\n${fence}md\n**Verify:** not a field\n${fence}`,
+      { instruction: `${fence}md\n**Verify:** not a field\n${fence}`, verify: [] },
+    ],
+  ];
+
+  it.each(cases)("%s", (_name, body, expected) => {
+    const [task] = parse(oneTask(body));
+    expect(task).toMatchObject(expected);
+  });
+
+  it("gives each task its own lists", () => {
+    const tasks = parse("## Task 1: A\n**Description:** a\n**Verify:** one\n\n## Task 2: B\n**Description:** b\n**Deliverables:** x\n");
+    expect(tasks.map((t) => [t.verify, t.deliverables])).toEqual([[["one"], []], [[], ["x"]]]);
+  });
+
+  it("reports a line that is neither an item nor a code block, at its line, with the rest", () => {
+    const text = [
+      "## Task 1: A", // 1
+      "**Description:** a", // 2
+      "**Verify:**", // 3
+      "- npm test", // 4
+      "Then check the page by hand.", // 5
+      "**Deliverables:**", // 6
+      "out.md", // 7
+      "**verification:** again", // 8
+      "```", // 9
+      "npm test", // 10
+    ].join("\n");
+    const issues = issuesOf(parseMarkdownTasks(text, FILE));
+    expect(issues.map((i) => [i.line, i.message])).toEqual([
+      [5, '"Then check the page by hand." under **Verify:** is not a "- " item or a ``` code block; write one command per "- " line, and other text under **Claude Instruction:**'],
+      [7, '"out.md" under **Deliverables:** is not a "- " item; write one path per "- " line, and other text under **Claude Instruction:**'],
+      [8, "**Verify:** given twice in this task (first at line 3); keep one"],
+      [9, "code block opened with ``` is never closed; close it so the rest of the file is read"],
+    ]);
+  });
+
+  it("shortens a long line it quotes", () => {
+    const issues = issuesOf(parseMarkdownTasks(`## Task 1: A\n**Description:** a\n**Deliverables:**\n${"x".repeat(100)}\n`, FILE));
+    expect(issues[0].message).toMatch(/^"x{57}\.\.\." under \*\*Deliverables:\*\*/);
   });
 });
 

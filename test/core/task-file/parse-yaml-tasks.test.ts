@@ -39,6 +39,7 @@ describe("parseYamlTasks: the seed examples", () => {
           instruction: "",
           context_files: ["CLAUDE.md", "docs/MODULE_DEVELOPMENT.md"],
           deliverables: ["path/to/expected/file.ts"],
+          verify: [],
           line: 5,
         },
       ],
@@ -57,6 +58,7 @@ describe("parseYamlTasks: the seed examples", () => {
           instruction: "",
           context_files: [],
           deliverables: ["path/to/file.ts"],
+          verify: [],
           line: 4,
         },
       ],
@@ -76,6 +78,7 @@ describe("parseYamlTasks: the seed examples", () => {
           instruction: "",
           context_files: ["CLAUDE.md", "docs/TESTING_GUIDE.md", "src/app/(main)/baptisms/"],
           deliverables: ["docs/NEW_DOC.md", "Updated docs/MODULE_REGISTRY.md"],
+          verify: [],
           line: 6,
         },
       ],
@@ -144,6 +147,86 @@ describe("parseYamlTasks: field values", () => {
   it("reads a list at column 0, CRLF and a BOM, with each task's line", () => {
     const text = "\uFEFFtasks:\r\n- id: a\r\n  name: A\r\n  description: d\r\n\r\n# second\r\n- id: b\r\n  name: B\r\n  description: d\r\n";
     expect(parse(text).map((t) => [t.id, t.line])).toEqual([["a", 2], ["b", 7]]);
+  });
+});
+
+describe("parseYamlTasks: verify", () => {
+  const cases: [string, string, string[]][] = [
+    ["absent: none", "", []],
+    ["empty: none", "    verify:", []],
+    ["one command as a string, trimmed", "    verify: '  npm test  '", ["npm test"]],
+    ["a list, empty strings dropped", "    verify:\n      - npm test\n      - ''\n      - \"npm run lint -- --max-warnings 0\"", ["npm test", "npm run lint -- --max-warnings 0"]],
+    ["a list at the key's own indentation", "    verify:\n    - npm test\n    - npm run build", ["npm test", "npm run build"]],
+    ["a flow list", "    verify: [npm test, 'true']", ["npm test", "true"]],
+    ["a multi-line string: a command per line", "    verify: |\n      npm test\n\n      npm run build \\\n        --prod", ["npm test", "npm run build --prod"]],
+  ];
+  it.each(cases)("%s", (_name, keys, verify) => {
+    const [task] = parse(oneTask(`    name: A\n    description: d\n${keys}`));
+    expect(task.verify).toEqual(verify);
+  });
+
+  const bad: [string, string, { line: number; message: string }[]][] = [
+    [
+      "a number in a list, at its own line",
+      "    verify:\n      - npm test\n      - 42", // lines 7-9
+      [{ line: 9, message: 'task "task-001": `verify` item 2 must be a command as text, not the number 42 (quote it in YAML)' }],
+    ],
+    [
+      "a boolean and a mapping in a list at the key's indentation",
+      "    verify:\n    - true\n    - npm test\n    - npm test: --ci",
+      [
+        { line: 8, message: 'task "task-001": `verify` item 1 must be a command as text, not the boolean true (quote it in YAML)' },
+        { line: 10, message: 'task "task-001": `verify` item 3 must be a command as text, not a mapping (quote a command that holds ": ")' },
+      ],
+    ],
+    [
+      "an empty item",
+      "    verify:\n      -\n      - npm test",
+      [{ line: 8, message: 'task "task-001": `verify` item 1 is empty; write a command or remove the line' }],
+    ],
+    [
+      "a nested list",
+      "    verify:\n      - - npm test",
+      [{ line: 8, message: 'task "task-001": `verify` item 1 must be a command as text, not a list' }],
+    ],
+    [
+      "a flow list: the key's line",
+      "    verify: [npm test, 7]",
+      [{ line: 7, message: 'task "task-001": `verify` item 2 must be a command as text, not the number 7 (quote it in YAML)' }],
+    ],
+    [
+      "a number",
+      "    verify: 42",
+      [{ line: 7, message: 'task "task-001": `verify` must be a command (text) or a list of commands, not the number 42 (quote it in YAML)' }],
+    ],
+    [
+      "a mapping",
+      "    verify:\n      npm: test",
+      [{ line: 7, message: 'task "task-001": `verify` must be a command (text) or a list of commands, not a mapping (quote a command that holds ": ")' }],
+    ],
+  ];
+  it.each(bad)("%s is an error", (_name, keys, expected) => {
+    const issues = issuesOf(parseYamlTasks(oneTask(`    name: A\n    description: d\n${keys}`), FILE));
+    expect(issues).toEqual(expected.map((e) => ({ file: FILE, ...e })));
+  });
+
+  it("finds the item's line in the second task, past the first task's verify", () => {
+    const text = [
+      "tasks:", // 1
+      "  - id: a", // 2
+      "    name: A", // 3
+      "    description: d", // 4
+      "    verify: [one]", // 5
+      "  - id: b", // 6
+      "    verify:", // 7
+      "      # the checks", // 8
+      "      - one", // 9
+      "", // 10
+      "      - {two: 2}", // 11
+      "    name: B", // 12
+      "    description: d", // 13
+    ].join("\n");
+    expect(issuesOf(parseYamlTasks(text, FILE)).map((i) => i.line)).toEqual([11]);
   });
 });
 

@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { copyFile, rm, stat, utimes } from "node:fs/promises";
+import path from "node:path";
+import { runGit, type GitContext } from "./run-git.js";
+import { GitError } from "./git-error.js";
+
+/**
+ * Runs `fn` with an index file of our own (GIT_INDEX_FILE), so snapshots and restores never touch
+ * the person's index. The file lives in the git dir (`git rev-parse --git-path`, so a linked
+ * worktree gets its own), named orchestrator-index-<pid>-<random>, and is removed afterwards,
+ * with any lock file beside it, whether `fn` succeeds or fails.
+ *
+ * seed: start from a copy of the real index when there is one. Its cached stat data lets
+ * `git add -A` skip rehashing unchanged files, and it keeps files that are tracked although
+ * ignored. The copy keeps the real index's mtime: git's "racily clean" check compares each
+ * entry's mtime with the index file's, and a newer copy would make a file changed in the same
+ * second as the last index write look unchanged.
+ */
+export async function withPrivateIndex<T>(git: GitContext, seed: boolean, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const name = `orchestrator-index-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const paths = await runGit(git, ["rev-parse", "--git-path", "index", "--git-path", name]);
+  const [realIndex, privateIndex] = paths.stdout.split("\n").map((p) => path.resolve(git.dir, p));
+  if (!realIndex || !privateIndex) {
+    throw new GitError(`git rev-parse --git-path printed ${JSON.stringify(paths.stdout)} in ${git.dir}, not two paths: check the git installation.`, ["rev-parse", "--git-path", "index"], git.dir);
+  }
+  try {
+    if (seed) await seedFrom(git, realIndex, privateIndex);
+    return await fn({ GIT_INDEX_FILE: privateIndex });
+  } finally {
+    await Promise.all([rm(privateIndex, { force: true }), rm(`${privateIndex}.lock`, { force: true })]);
+  }
+}
+
+/** Copies the real index (when there is one) with its mtime; a copy that fails is a GitError naming the file. */
+async function seedFrom(git: GitContext, realIndex: string, privateIndex: string): Promise<void> {
+  try {
+    const real = await stat(realIndex).catch(() => null);
+    if (!real?.isFile()) return; // no commit and nothing staged yet: start empty
+    await copyFile(realIndex, privateIndex);
+    await utimes(privateIndex, real.atime, real.mtime);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // the real index went away meanwhile: start empty
+    throw new GitError(
+      `could not copy the git index ${realIndex} to ${privateIndex}: ${(error as Error).message}. Free some space or fix the permissions of the git folder.`,
+      [],
+      git.dir,
+      "",
+      { cause: error },
+    );
+  }
+}
