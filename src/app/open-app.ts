@@ -17,6 +17,9 @@ import type { Verifier } from "../orchestrator/verifier.js";
 import { CommandVerifier } from "../verify/command-verifier.js";
 import { openWorkTree } from "./open-work-tree.js";
 
+/** Sessions whose snapshot refs (refs/orchestrator/<session>/) are kept; older ones are removed at start. */
+const KEEP_SNAPSHOT_SESSIONS = 5;
+
 export interface OpenAppOptions {
   /** The environment the claude child inherits (minus our secrets). */
   env: NodeJS.ProcessEnv;
@@ -104,7 +107,14 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
     const stateMarker = stateMarkerFor(config.paths.state_file);
     const runner = opts.runner ?? new ClaudeRunner(config.claude, { env: opts.env, dropEnv, stateMarker });
     const workTree = opts.workTree !== undefined ? opts.workTree : await openWorkTree(config, opts.env);
-    if (workTree) logger.info({ module: "git", root: workTree.root }, `git: snapshots of ${workTree.root} before and after every task (diff, rollback)`);
+    if (workTree) {
+      logger.info({ module: "git", root: workTree.root }, `git: snapshots of ${workTree.root} before and after every task (diff, rollback)`);
+      // Older sessions' snapshots go, so what only they kept can be collected; a failure costs only disk.
+      await workTree
+        .pruneSnapshots(KEEP_SNAPSHOT_SESSIONS)
+        .then((pruned) => pruned.length > 0 && logger.info({ module: "git", sessions: pruned }, `git: removed the snapshot refs of ${pruned.length} older session(s)`))
+        .catch((error: unknown) => logger.warn({ module: "git", err: error }, "git: could not remove older sessions' snapshot refs; they only take disk space"));
+    }
     const verifier = opts.verifier ?? new CommandVerifier({ projectDir: config.claude.project_dir, env: opts.env, dropEnv, timeoutS: config.orchestrator.verify_timeout, killGraceS: config.claude.kill_grace, stateMarker });
     const orchestrator = await Orchestrator.open({
       store,

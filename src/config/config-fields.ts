@@ -137,7 +137,17 @@ export function commandList() {
   const item = z.string({ error }).trim().min(1, { error: "must not hold an empty command" });
   return z
     .union([z.string(), z.array(item), z.null()], { error })
-    .transform((value) => (value === null ? [] : Array.isArray(value) ? value : commandLines(value)));
+    .transform((value) => (value === null ? [] : Array.isArray(value) ? value : commandLines(value)))
+    // Each must split like claude.command (no shell runs it): said now, not after a task's work.
+    .superRefine((commands, ctx) => {
+      for (const c of commands) {
+        try {
+          toArgv(c);
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: `has ${JSON.stringify(c)}, which cannot run: ${(e as Error).message.replace("or give the command as a YAML list", "or write sh -c '…' yourself, or give each command its own list item")}` });
+        }
+      }
+    });
 }
 
 /** An executable and its leading arguments, like argv() but never empty (validate-config.ts resolves the executable). */

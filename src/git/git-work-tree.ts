@@ -12,6 +12,7 @@ import { createBranch } from "./session-branch.js";
 import { commitAll } from "./commit-all.js";
 import { headCommit } from "./rev-parse.js";
 import { resetTo } from "./reset-to.js";
+import { pruneSnapshots } from "./prune-snapshots.js";
 import type { RestoreResult, Snapshot, TreeChanges, WorkTree } from "./work-tree.js";
 
 export interface GitWorkTreeOptions {
@@ -105,5 +106,8 @@ export class GitWorkTree implements WorkTree {
   }
   resetTo(commit: string): Promise<void> {
     return resetTo(this.#git, commit);
+  }
+  pruneSnapshots(keep: number): Promise<string[]> {
+    return pruneSnapshots(this.#git, keep);
   }
 }

@@ -61,6 +61,8 @@ export interface WorkTree {
   headCommit(): Promise<string | null>;
   /** `git reset --mixed`: the branch and the index move to `commit`, the work tree stays. */
   resetTo(commit: string): Promise<void>;
+  /** Deletes the snapshot refs of all but the newest `keep` sessions; returns the sessions pruned. */
+  pruneSnapshots(keep: number): Promise<string[]>;
 }
 
 export { snapshotRef } from "./snapshot-ref.js";

@@ -1,5 +1,6 @@
 import { TaskFileError } from "../core/errors.js";
-import { formatIssue, type TaskDefinition } from "../core/task.js";
+import { formatIssue, type TaskDefinition, type TaskFileIssue } from "../core/task.js";
+import { toArgv } from "../config/split-command.js";
 import { parseTaskFile } from "../core/task-file/parse-task-file.js";
 import { FileReadError, readRegularFile } from "../fs/read-regular-file.js";
 import { decodeTaskText } from "./decode-task-text.js";
@@ -38,10 +39,31 @@ export async function loadTaskFile(path: string, options: LoadTaskFileOptions = 
   }
   const decoded = decodeTaskText(bytes, path);
   const result = decoded.ok ? parseTaskFile(decoded.text, path) : decoded;
-  if (!result.ok) {
-    throw new TaskFileError(result.issues.map(formatIssue).join("\n"), path, result.issues);
+  const issues = result.ok ? verifyIssues(result.tasks, path) : result.issues;
+  if (issues.length > 0) {
+    throw new TaskFileError(issues.map(formatIssue).join("\n"), path, issues);
   }
-  return result.tasks;
+  return result.ok ? result.tasks : [];
+}
+
+/**
+ * Verify commands that could never run, found now rather than after Claude worked on the task:
+ * each is split like claude.command (never through a shell), so shell syntax or an open quote is
+ * a mistake in the file, named at the task's line.
+ */
+function verifyIssues(tasks: TaskDefinition[], file: string): TaskFileIssue[] {
+  const issues: TaskFileIssue[] = [];
+  for (const task of tasks) {
+    for (const command of task.verify) {
+      try {
+        if (toArgv(command).length === 0) throw new Error("it is empty");
+      } catch (error) {
+        const why = (error as Error).message.replace("or give the command as a YAML list", "or write sh -c '…' yourself, or give each command its own item");
+        issues.push({ file, line: task.line, message: `task ${task.id}: Verify command ${JSON.stringify(command)} cannot run: ${why}` });
+      }
+    }
+  }
+  return issues;
 }
 
 function readError(path: string, err: unknown): TaskFileError {

@@ -36,6 +36,7 @@ interface Workflow {
 }
 
 const DIR = path.join(REPO, "n8n_workflows");
+const T2O = "telegram-to-orchestrator.json";
 const FILES = ["daily-startup.json", "orchestrator-to-telegram.json", "telegram-to-orchestrator.json"];
 const raw: Record<string, string> = Object.fromEntries(FILES.map((f) => [f, readFileSync(path.join(DIR, f), "utf8")]));
 const workflows: Record<string, Workflow> = Object.fromEntries(FILES.map((f) => [f, JSON.parse(raw[f] as string) as Workflow]));
@@ -48,8 +49,8 @@ const node = (file: string, name: string): WfNode => {
 const ofType = (file: string, type: string) => wf(file).nodes.filter((n) => n.type === `n8n-nodes-base.${type}`);
 const allNodes = () => FILES.flatMap((file) => wf(file).nodes.map((n) => ({ file, n })));
 
-/** The commands the Switch routes to the orchestrator (the seed's eight, and /retry). */
-const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "logs", "help"];
+/** The commands the Switch routes to the orchestrator (the seed's eight, /retry, and issue #10's /cancel, /diff, /rollback). */
+const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help"];
 /** The settings the workflows read ($vars, else $env): the README must document each. */
 const SETTINGS = ["ORCHESTRATOR_URL", "WEBHOOK_SECRET", "TELEGRAM_CHAT_ID"];
 
@@ -160,7 +161,8 @@ describe("the n8n workflow files", () => {
   });
 
   it("send Telegram messages as HTML without n8n's attribution", () => {
-    const sends = FILES.flatMap((f) => ofType(f, "telegram"));
+    const all = FILES.flatMap((f) => ofType(f, "telegram"));
+    const sends = all.filter((t) => t.parameters.operation !== "sendDocument");
     expect(sends).toHaveLength(3);
     for (const t of sends) {
       expect(t.typeVersion).toBeGreaterThanOrEqual(1.1);
@@ -174,6 +176,25 @@ describe("the n8n workflow files", () => {
     expect(node("telegram-to-orchestrator.json", "Reply in Telegram").parameters.chatId).toBe("={{ $json.chat_id }}");
     expect(node("orchestrator-to-telegram.json", "Send to the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
     expect(node("daily-startup.json", "Tell the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
+    // The one document: a long /diff, from the binary the formatter made, with an HTML caption.
+    const doc = all.filter((t) => t.parameters.operation === "sendDocument");
+    expect(doc.map((t) => t.name)).toEqual(["Send the diff as a file"]);
+    expect(doc[0]).toMatchObject({
+      retryOnFail: true,
+      onError: "continueErrorOutput",
+      parameters: { chatId: "={{ String($json.chat_id) }}", binaryData: true, binaryPropertyName: "diff", additionalFields: { caption: "={{ $json.caption }}", parse_mode: "HTML" } },
+    });
+  });
+
+  it("telegram-to-orchestrator: a long diff goes as a document, and as text when Telegram refuses it", () => {
+    const c = wf(T2O).connections;
+    expect(c["Format answer"]?.main).toEqual([[{ node: "Diff as a file?", type: "main", index: 0 }]]);
+    expect(JSON.stringify(node(T2O, "Diff as a file?").parameters)).toContain("$json.document === true");
+    expect(c["Diff as a file?"]?.main.map((b) => b.map((t) => t.node))).toEqual([["Send the diff as a file"], ["Reply in Telegram"]]);
+    expect(c["Send the diff as a file"]?.main.map((b) => b.map((t) => t.node))).toEqual([[], ["File refused: send the text"]]);
+    expect(c["File refused: send the text"]?.main.map((b) => b.map((t) => t.node))).toEqual([["Reply in Telegram"]]);
+    // The orchestrator gets the body Read command built (a confirmed rollback carries confirm: true).
+    expect(node(T2O, "Ask the orchestrator").parameters.jsonBody).toBe("={{ JSON.stringify($json.body) }}");
   });
 
   it("telegram-to-orchestrator: serves only the allowed chat and routes every command, the rest to help", () => {
@@ -250,8 +271,7 @@ function expectTelegramHtml(html: unknown): string {
   return parsed.text;
 }
 
-const T2O = "telegram-to-orchestrator.json";
-const update = (text: string, chat = 4242) => ({ update_id: 1, message: { message_id: 7, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "T" }, text } });
+const update = (text: string, chat = 4242, from: Record<string, unknown> = { id: chat, is_bot: false, first_name: "T" }) => ({ update_id: 1, message: { message_id: 7, date: 0, chat: { id: chat, type: "private" }, from, text } });
 
 /** Which Switch output an item goes to: the command's index, or the fallback (last). */
 function route(item: { command: string }): number {
@@ -275,7 +295,7 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     const out = route(read as { command: string });
     const item = out === COMMANDS.length ? runCode(T2O, "Unknown command", read) : read;
     const res = await h.request("POST", "/webhook/command", {
-      body: JSON.stringify({ command: item.request }),
+      body: JSON.stringify(item.body),
       headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret },
     });
     const formatted = runCode(T2O, "Format answer", { statusCode: res.status, statusMessage: "", headers: {}, body: res.json }, { "Read command": read });
@@ -283,10 +303,27 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
   }
 
   it("Read command: the command, its arguments, a bot's @name, and anything else", () => {
-    expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({ chat_id: 4242, message_id: 7, text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50" });
+    expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({ chat_id: 4242, message_id: 7, text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50", body: { command: "/Logs@MyBot 50" }, rollback: null });
     expect(runCode(T2O, "Read command", update("  /retry use the other table "))).toMatchObject({ command: "retry", request: "/retry use the other table" });
     expect(runCode(T2O, "Read command", update("hello"))).toMatchObject({ command: "", request: "hello" });
     expect(runCode(T2O, "Read command", { update_id: 2, message: { message_id: 8, chat: { id: 1 }, photo: [] } })).toMatchObject({ chat_id: 1, command: "" });
+  });
+
+  it("Read command: /diff as typed, /cancel says who, and only '/rollback N confirm' rolls back", () => {
+    const read = (text: string, from?: Record<string, unknown>) => runCode(T2O, "Read command", update(text, 4242, from));
+    expect(read("/diff 2")).toMatchObject({ command: "diff", body: { command: "/diff 2" } });
+    expect(read("/cancel", { id: 1, is_bot: false, first_name: "Ana", username: "ana" }).body).toEqual({ command: "cancel", by: "Telegram @ana" });
+    expect(read("/cancel").body).toEqual({ command: "cancel", by: "Telegram T" });
+    // Not confirmed: the orchestrator is asked for the task's diff (what a rollback would undo).
+    expect(read("/rollback")).toMatchObject({ command: "rollback", body: { command: "/diff" }, rollback: { confirmed: false, task: null } });
+    expect(read("/rollback 2")).toMatchObject({ body: { command: "/diff 2" }, rollback: { confirmed: false, task: 2 } });
+    expect(read("/rollback confirm")).toMatchObject({ body: { command: "/diff" }, rollback: { confirmed: false } });
+    expect(read("/rollback two confirm")).toMatchObject({ body: { command: "/diff two" }, rollback: { confirmed: false } });
+    expect(read("/rollback@MyBot 2 CONFIRM", { id: 1, is_bot: false, first_name: "Ana", username: "ana" })).toMatchObject({
+      body: { command: "rollback", task: 2, confirm: true, by: "Telegram @ana" },
+      rollback: { confirmed: true, task: 2 },
+    });
+    for (const text of ["/rollback", "/rollback 2", "/rollback confirm", "/diff 2", "/status"]) expect(JSON.stringify(read(text).body)).not.toContain("confirm\":true");
   });
 
   it("a whole day: status, start, approve, logs, pause, resume, help", async () => {
@@ -311,6 +348,19 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     expect((await ask("/resume")).visible).toMatch(/^▶️ /);
     const help = await ask("/help");
     expect(help.visible).toMatch(/\/retry \[feedback\] - run a failed or interrupted task again/);
+    expect(help.visible).toMatch(/\/cancel - [\s\S]*\/diff \[n\] - [\s\S]*\/rollback \[n\] - /);
+  });
+
+  it("/cancel with nothing running, and /diff or /rollback without git, come back as the orchestrator's refusal", async () => {
+    const cancel = await ask("/cancel");
+    expect(cancel.status).toBe(409);
+    expect(cancel.visible).toMatch(/^⚠️ Nothing to cancel: no task is running \(Task 2\/3 is waiting approval\)\. Send \/status/);
+    const diff = await ask("/diff");
+    expect(diff.status).toBe(409);
+    expect(diff.visible).toMatch(/^⚠️ No diff: git is off/);
+    const rollback = await ask("/rollback 1");
+    expect(rollback.status).toBe(409);
+    expect(rollback.visible).toMatch(/^↩️ No rollback\n\n⚠️ No diff: git is off/);
   });
 
   it("refusals and mistakes come back in words, with what to send instead", async () => {
@@ -337,6 +387,93 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     expect(format({ statusCode: 401, body: { status: "error", error: "unauthorized", message: "x" } })).toMatch(/^🔐 .*WEBHOOK_SECRET/);
     expect(format({ statusCode: 503, body: { status: "error", error: "unavailable", message: "shutting down" } })).toMatch(/^🛑 /);
     expect(format({ statusCode: 502, body: "<html>Bad Gateway</html>" })).toMatch(/^⚠️ HTTP 502: <html>Bad Gateway<\/html>/);
+  });
+
+  /** A /diff answer as the orchestrator gives it ({status, message, ...DiffData, session}). */
+  const diffAnswer = (diff: string, extra: Record<string, unknown> = {}) => ({
+    statusCode: 200,
+    body: {
+      status: "ok",
+      message: "Task 2: Add <actions> & tests: 2 files changed (+3 −1): src/a.ts, test/a & b.test.ts",
+      task: 2,
+      title: "Add <actions> & tests",
+      task_status: "completed",
+      files: [
+        { path: "src/a.ts", status: "modified", insertions: 2, deletions: 1 },
+        { path: "test/a & b.test.ts", status: "added", insertions: 1, deletions: 0 },
+      ],
+      insertions: 3,
+      deletions: 1,
+      diff,
+      truncated: false,
+      summary: "2 files changed (+3 −1): src/a.ts, test/a & b.test.ts",
+      session: { session_id: "s", status: "waiting_approval", commands: ["/approve", "/skip"] },
+      ...extra,
+    },
+  });
+  const SHORT_DIFF = "diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1,2 @@\n-if (a < b && c) {}\n+if (a <= b && c) {}\n+export const x = \"<b>\";\n";
+
+  it("/diff: the summary and a short diff in a <pre>, all escaped", () => {
+    const read = runCode(T2O, "Read command", update("/diff 2"));
+    const out = runCode(T2O, "Format answer", diffAnswer(SHORT_DIFF), { "Read command": read });
+    expect(out.document).toBe(false);
+    expect(out.text).toContain("<pre>diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1,2 @@\n-if (a &lt; b &amp;&amp; c) {}\n+if (a &lt;= b &amp;&amp; c) {}\n+export const x = \"&lt;b&gt;\";</pre>");
+    expect(expectTelegramHtml(out.text)).toMatch(/^🔍 Task 2: Add <actions> & tests \(completed\)\n\n2 files changed \(\+3 −1\): src\/a\.ts, test\/a & b\.test\.ts\n\ndiff --git/);
+    const none = runCode(T2O, "Format answer", diffAnswer("", { files: [], summary: "no files changed" }), { "Read command": read });
+    expect(expectTelegramHtml(none.text)).toBe("🔍 Task 2: Add <actions> & tests (completed)\n\nno files changed");
+  });
+
+  it("/diff: a long diff becomes a task-N.diff document with the summary as its caption, and text should Telegram refuse it", () => {
+    const read = runCode(T2O, "Read command", update("/diff"));
+    const long = Array.from({ length: 400 }, (_, i) => `+line ${i} <tag> & more`).join("\n") + "\n";
+    const code = node(T2O, "Format answer").parameters.jsCode as string;
+    const $ = () => ({ item: { json: read } });
+    const out = new Function("$json", "$", "$input", code)(diffAnswer(long), $, {}) as { json: Record<string, any>; binary: Record<string, any> };
+    expect(out.json).toMatchObject({ chat_id: 4242, document: true, file_name: "task-2.diff" });
+    expect(Buffer.from(out.binary.diff.data, "base64").toString("utf8")).toBe(long);
+    expect(out.binary.diff).toMatchObject({ mimeType: "text/x-diff", fileName: "task-2.diff" });
+    const caption = expectTelegramHtml(out.json.caption);
+    expect(caption.length).toBeLessThanOrEqual(1024);
+    expect(caption).toBe("🔍 Task 2: Add <actions> & tests (completed)\n2 files changed (+3 −1): src/a.ts, test/a & b.test.ts\nThe whole diff: 400 lines, 8.9 KB.");
+    // The text the refusal path sends, with Telegram's reason.
+    expect(expectTelegramHtml(out.json.text)).toMatch(/too long for a message: send orchestrator diff 2 on the orchestrator's machine/);
+    const refused = runCode(T2O, "File refused: send the text", { error: "Bad Request: <file> too big" }, { "Format answer": out.json });
+    expect(refused.chat_id).toBe(4242);
+    expect(expectTelegramHtml(refused.text)).toMatch(/orchestrator diff 2[\s\S]*\n\n\(Telegram did not take the \.diff file: Bad Request: <file> too big\)$/);
+  });
+
+  it("/rollback N asks first, showing what the task changed; '/rollback N confirm' reports what came back", () => {
+    const ask1 = runCode(T2O, "Read command", update("/rollback"));
+    const preview = expectTelegramHtml(runCode(T2O, "Format answer", diffAnswer(SHORT_DIFF), { "Read command": ask1 }).text);
+    expect(preview).toMatch(/^↩️ Roll back Task 2: Add <actions> & tests\?\n\nIt changed: 2 files changed \(\+3 −1\): src\/a\.ts, test\/a & b\.test\.ts\n\n/);
+    expect(preview).toMatch(/Every later task that ran is undone too\. Changes you made before the session stay\.\n\nTo do it, send \/rollback 2 confirm$/);
+    expect(preview).not.toContain("diff --git");
+    const running = expectTelegramHtml(runCode(T2O, "Format answer", diffAnswer(SHORT_DIFF, { task_status: "running" }), { "Read command": ask1 }).text);
+    expect(running).toMatch(/It is running: send \/cancel first, then \/rollback 2\.$/);
+    const confirmed = runCode(T2O, "Read command", update("/rollback 2 confirm"));
+    const done = {
+      statusCode: 200,
+      body: {
+        status: "ok",
+        message: "↩️ Task 2/3: Add <actions> rolled back: 1 file restored, 1 removed. Also undone: Task 3. Send /approve to run it again, /retry <feedback> to run it with a note, or /skip.",
+        task: 2,
+        restored: ["src/a.ts"],
+        removed: ["test/a & b.test.ts"],
+        undone: [3],
+        session: { session_id: "s", status: "waiting_approval" },
+      },
+    };
+    const text = runCode(T2O, "Format answer", done, { "Read command": confirmed }).text as string;
+    expect(text.startsWith("↩️ <b>Task 2/3: Add &lt;actions&gt; rolled back")).toBe(true);
+    expect(expectTelegramHtml(text)).toMatch(/\n\n♻️ Restored: src\/a\.ts\n🗑 Removed: test\/a & b\.test\.ts\nAlso undone: Task 3$/);
+    const refused = runCode(T2O, "Format answer", { statusCode: 409, body: { status: "error", error: "refused", message: "Task 2/3 is running: send /cancel first, then /rollback." } }, { "Read command": confirmed });
+    expect(expectTelegramHtml(refused.text)).toBe("↩️ No rollback\n\n⚠️ Task 2/3 is running: send /cancel first, then /rollback.");
+  });
+
+  it("/cancel while a task runs: the orchestrator's own emoji is not doubled", () => {
+    const read = runCode(T2O, "Read command", update("/cancel"));
+    const out = runCode(T2O, "Format answer", { statusCode: 200, body: { status: "ok", message: "⏹ Cancelled Task 1: Build. It waits for you: /retry [feedback] runs it again.", session: { session_id: "s", status: "waiting_approval", progress: { done: 0, total: 2, percent: 0 }, total: 2, commands: ["/retry", "/skip"] } } }, { "Read command": read });
+    expect(expectTelegramHtml(out.text)).toMatch(/^⏹ Cancelled Task 1: Build\. [\s\S]*\n\n📊 Progress: 0\/2 \(0%\)\n\n\/retry \/skip$/);
   });
 
   it("long logs and long task lists stay within Telegram's limit", () => {
@@ -381,8 +518,7 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
   });
 
   it("notifications: an emoji for every event, details, and what to send next, all escaped", () => {
-    const O2T = "orchestrator-to-telegram.json";
-    const events = ["session_started", "approval_needed", "task_started", "task_progress", "task_continued", "task_completed", "task_failed", "task_interrupted", "task_skipped", "session_paused", "session_resumed", "session_completed"];
+    const events = ["session_started", "approval_needed", "task_started", "task_progress", "task_continued", "task_completed", "task_failed", "task_interrupted", "task_skipped", "task_verifying", "verification_failed", "task_rolled_back", "session_paused", "session_resumed", "session_completed"];
     const firsts = new Set<string>();
     for (const event of events) {
       const body = {
@@ -411,5 +547,57 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: { event: "new_thing", type: "warning", message: "Hm" } }).text)).toBe("⚠️ Hm");
     expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: {} }).text)).toBe("🔔 Notification");
     expect(expectTelegramHtml(runCode(O2T, "Format notification", { body: { event: "task_failed", message: "x".repeat(10_000) } }).text).length).toBeLessThanOrEqual(4096);
+  });
+
+  /** A task object as the orchestrator sends it (NotificationPayload.task), with what it changed. */
+  const taskOf = (extra: Record<string, unknown> = {}) => ({
+    number: 2, total: 3, id: 2, title: "Add <actions>", type: "backend", status: "completed", error: null, duration_s: 12.4, cost_usd: 0.03,
+    files_changed: [
+      { path: "src/a & b.ts", status: "modified", insertions: 118, deletions: 4 },
+      { path: "src/new.ts", status: "added", insertions: 2, deletions: 0 },
+      { path: "src/new name.ts", status: "renamed", old_path: "src/old.ts", insertions: 0, deletions: 0 },
+    ],
+    insertions: 120, deletions: 4,
+    verification: { passed: true, attempts: 1, commands: [{ command: "npm test", exit_code: 0, duration_s: 12, log: "orchestrator_logs/s/task-2-verify.log" }], missing: [], failure: null, summary: "✅ verified: npm test (12 s)" },
+    commit: "abc1234def5678",
+    ...extra,
+  });
+  const O2T = "orchestrator-to-telegram.json";
+  const notify = (body: Record<string, unknown>) => runCode(O2T, "Format notification", { headers: {}, body });
+
+  it("notifications: a completion's lines (files changed, verification, commit) reach the chat intact, escaped, with /diff and /rollback", () => {
+    const message = "Task 2/3: Add <actions> complete. Progress: 2/3 (67%)\n3 files changed (+120 −4): src/a & b.ts, src/new.ts, src/old.ts → src/new name.ts\n✅ verified: npm test (12 s)\nCommitted abc1234.";
+    const out = notify({ id: "s-9", event: "task_completed", type: "success", message, task: taskOf(), progress: { done: 2, total: 3, percent: 67 } });
+    expect(out.text).toContain("✅ <b>Task 2/3: Add &lt;actions&gt; complete. Progress: 2/3 (67%)</b>\n3 files changed (+120 −4): src/a &amp; b.ts, src/new.ts, src/old.ts → src/new name.ts\n✅ verified: npm test (12 s)\nCommitted abc1234.");
+    const visible = expectTelegramHtml(out.text);
+    // Said once each: the task object adds nothing the message already has.
+    expect(visible.match(/files changed/g)).toHaveLength(1);
+    expect(visible.match(/verified/g)).toHaveLength(1);
+    expect(visible.match(/abc1234/g)).toHaveLength(1);
+    expect(visible).toMatch(/⏱ 12 s  💰 \$0\.03\n\n\/diff 2 to see the changes, \/rollback 2 to undo them$/);
+    // An orchestrator whose message lacks the lines: they are made from the task object.
+    const bare = expectTelegramHtml(notify({ event: "task_completed", type: "success", message: "Task 2/3: Add <actions> complete.", task: taskOf() }).text);
+    expect(bare).toMatch(/^✅ Task 2\/3: Add <actions> complete\.\n3 files changed \(\+120 −4\): src\/a & b\.ts, src\/new\.ts, src\/old\.ts → src\/new name\.ts\n✅ verified: npm test \(12 s\)\nCommitted abc1234\.\n/);
+    // Nothing changed: said by the orchestrator, and no /diff hint.
+    const none = expectTelegramHtml(notify({ event: "task_completed", type: "success", message: "Task 1/3: X complete. Progress: 1/3 (33%)\nno files changed", task: taskOf({ files_changed: [], insertions: 0, deletions: 0, verification: null, commit: null }) }).text);
+    expect(none).toBe("✅ Task 1/3: X complete. Progress: 1/3 (33%)\nno files changed\n📝 Add <actions> (backend)\n⏱ 12 s  💰 $0.03");
+    // Many files: within Telegram's limit.
+    const many = Array.from({ length: 500 }, (_, i) => ({ path: `src/${"deep/".repeat(20)}file-${i}.ts`, status: "added", insertions: 1, deletions: 0 }));
+    expect(expectTelegramHtml(notify({ event: "task_completed", message: "Task 1/1: Big complete.", task: taskOf({ files_changed: many }) }).text)).toMatch(/and 490 more/);
+  });
+
+  it("notifications: verifying, verification failed (the command and its log), rolled back, with the orchestrator's own emoji", () => {
+    const verifying = notify({ event: "task_verifying", type: "info", message: "🔎 Task 2/3: Add <actions>: Claude is done; verifying (npm test)", task: taskOf({ status: "running", verification: null }) });
+    expect(verifying.text).toBe("🔎 <b>Task 2/3: Add &lt;actions&gt;: Claude is done; verifying (npm test)</b>");
+    const failing = { passed: false, attempts: 1, commands: [{ command: "npm test", exit_code: 1, duration_s: 3, log: "orchestrator_logs/s/task-2-verify.log" }], missing: ["docs/<x>.md"], failure: "npm test exited 1: 2 failing", summary: "❌ npm test failed" };
+    const fixing = expectTelegramHtml(notify({ event: "verification_failed", type: "warning", message: "🔁 Task 2/3: Add <actions>: verification failed (npm test exited 1: 2 failing); Claude is fixing it (1/1)", task: taskOf({ status: "running", verification: failing }) }).text);
+    expect(fixing).toBe("🔁 Task 2/3: Add <actions>: verification failed (npm test exited 1: 2 failing); Claude is fixing it (1/1)\n🧪 npm test exited 1: orchestrator_logs/s/task-2-verify.log\n📭 Missing: docs/<x>.md");
+    const failed = expectTelegramHtml(notify({ event: "task_failed", type: "error", message: "Task 2/3: Add <actions> failed: verification failed: npm test exited 1: 2 failing", task: taskOf({ status: "failed", error: "verification failed: npm test exited 1: 2 failing", verification: failing, commit: null }) }).text);
+    expect(failed).toMatch(/^❌ Task 2\/3: Add <actions> failed: verification failed: npm test exited 1: 2 failing\n3 files changed[^\n]*\n❌ npm test failed\n🧪 npm test exited 1: orchestrator_logs\/s\/task-2-verify\.log\n/);
+    expect(failed).toMatch(/\/retry to run it again, \/skip to move on, \/logs for details\n\/diff 2 to see the changes, \/rollback 2 to undo them$/);
+    const back = expectTelegramHtml(notify({ event: "task_rolled_back", type: "warning", message: "↩️ Task 2/3: Add <actions> rolled back: 1 file restored, 2 removed. Also undone: Task 3. Send /approve to run it again, /retry <feedback> to run it with a note, or /skip.", task: taskOf({ status: "rolled_back", files_changed: [], verification: null, commit: null }), progress: { done: 1, total: 3, percent: 33 } }).text);
+    expect(back).toBe("↩️ Task 2/3: Add <actions> rolled back: 1 file restored, 2 removed. Also undone: Task 3. Send /approve to run it again, /retry <feedback> to run it with a note, or /skip.\n\n📊 Progress: 1/3 (33%)");
+    const notBack = expectTelegramHtml(notify({ event: "task_rolled_back", type: "error", message: "Could not roll back Task 2/3: Add <actions>: EACCES src/a.ts", task: taskOf() }).text);
+    expect(notBack).toBe("↩️ Could not roll back Task 2/3: Add <actions>: EACCES src/a.ts\n\n/status to see where things stand");
   });
 });

@@ -7,16 +7,22 @@
  *
  * Proven for real: a /status typed in the chat reaches the orchestrator through n8n and the
  * answer comes back; a task-completed notification from the orchestrator arrives in the chat
- * through n8n; the daily startup (its schedule overridden to every 10 s) starts the session and
- * says so, and says why when it cannot. Every process is stopped afterwards, on failure too.
+ * through n8n, with the files the task changed in its git project and its verification; /diff,
+ * /rollback (asked, then confirmed) and /cancel go through n8n and are answered; the daily
+ * startup (its schedule overridden to every 10 s) starts the session and says so, and says why
+ * when it cannot. Every process is stopped afterwards, on failure too.
+ *
+ * The task's changes: the fake claude runs the `gate` scenario (it works until the gate file
+ * exists), and the test edits the project's files meanwhile, the way Claude would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdir, writeFile } from "node:fs/promises";
+import { execa } from "execa";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { localDate } from "../../src/logging/daily-file-stream.js";
 import { deliverWebhook } from "../fixtures/fake-bot-api/deliver-webhook.js";
 import { FakeBotApi, FAKE_TOKEN, type SentEntry } from "../fixtures/fake-bot-api/fake-bot-api.js";
-import { groupAlive, tempDir } from "../support/run-orchestrator-bin.js";
+import { groupAlive, tempDir, waitFor } from "../support/run-orchestrator-bin.js";
 import { freePort, startService, type RunningService } from "../support/start-service.js";
 import { installedVersion, startN8n, type RunningN8n } from "./n8n-instance.js";
 
@@ -30,8 +36,10 @@ const tasks = `# Tasks for today
 ## Task 1: Create baptisms migration
 **Type:** database
 **Description:** Create the migration
+**Verify:** \`node --version\`
 **Claude Instruction:**
 Create the migration file.
+FAKE_CLAUDE: gate
 
 ---
 
@@ -48,17 +56,32 @@ describe(`the n8n workflows in a real n8n`, () => {
   let service: RunningService;
   let n8n: RunningN8n;
   let dir: string;
+  /** The git project Claude works in (claude.project_dir). */
+  let project: string;
+  /** The fake claude's gate: a task ends once this file exists. */
+  let gate: string;
   let started = 0;
+  const README = "# Parish app\n";
 
   beforeAll(async () => {
     started = Date.now();
     dir = await tempDir("real-n8n-");
     await mkdir(path.join(dir, "orchestrator_tasks"));
     await writeFile(path.join(dir, "orchestrator_tasks", `${localDate(new Date())}-tasks.md`), tasks);
+    // The project: a git repository with one commit, beside (not around) the orchestrator's files.
+    project = path.join(dir, "project");
+    gate = path.join(dir, "claude-gate");
+    await mkdir(project);
+    await mkdir(path.join(dir, "claude-calls"));
+    await writeFile(path.join(project, "README.md"), README);
+    const git = (...args: string[]) => execa("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: project });
+    await git("init", "-q", "-b", "main");
+    await git("add", "README.md");
+    await git("commit", "-q", "-m", "init");
     // n8n owns the bot's updates: the built-in bot must stay off even with a token.
     await writeFile(
       path.join(dir, "config.yaml"),
-      "orchestrator:\n  approval_mode: required\n  auto_approve: []\n  checkpoint_after: []\ntelegram:\n  inbound: n8n\n",
+      "orchestrator:\n  approval_mode: required\n  auto_approve: []\n  checkpoint_after: []\nclaude:\n  project_dir: project\ntelegram:\n  inbound: n8n\n",
     );
     telegram = await FakeBotApi.start();
     cleanups.push(["fake Telegram", () => telegram.close()]);
@@ -69,6 +92,8 @@ describe(`the n8n workflows in a real n8n`, () => {
       TELEGRAM_BOT_TOKEN: FAKE_TOKEN,
       TELEGRAM_CHAT_ID: String(CHAT),
       TELEGRAM_API_ROOT: telegram.apiRoot,
+      FAKE_CLAUDE_GATE: gate,
+      FAKE_CLAUDE_RECORD: path.join(dir, "claude-calls"),
     });
     cleanups.push(["orchestrator", () => service.stop("SIGTERM")]);
     n8n = await startN8n({
@@ -115,6 +140,10 @@ describe(`the n8n workflows in a real n8n`, () => {
     return since;
   };
 
+  /** Resolves once the fake claude has started `n` times (it records each start). */
+  const claudeStarted = (n: number) =>
+    waitFor(async () => ((await readFile(path.join(dir, "claude-calls", "calls.jsonl"), "utf8")).trim().split("\n").length >= n ? true : undefined), WAIT, `claude's run ${n}`);
+
   const orchestratorStatus = async (): Promise<Record<string, unknown>> => {
     const res = await fetch(`${service.url}/webhook/status`, { method: "POST", headers: { "X-Webhook-Secret": SECRET } });
     return (await res.json()) as Record<string, unknown>;
@@ -146,17 +175,97 @@ describe(`the n8n workflows in a real n8n`, () => {
     expect(answer.parse_mode).toBe("HTML");
   });
 
-  it("/approve runs the task, and its completion notification arrives in the chat through n8n", async () => {
+  /** What Claude would do to the project: changes README.md and adds a migration. */
+  const editProject = async () => {
+    await writeFile(path.join(project, "README.md"), `${README}\nBaptisms: see migrations/.\n`);
+    await mkdir(path.join(project, "migrations"), { recursive: true });
+    await writeFile(path.join(project, "migrations", "001_baptisms.sql"), "CREATE TABLE baptisms (id int, parish_id int);\n-- rows with parish_id <> 0 & active\n");
+  };
+
+  it("/approve runs the task, and its completion arrives in the chat through n8n with the files it changed and its verification", async () => {
     const since = await type("/approve");
     const ack = await reply(/⚙️ <b>.*Task 1\/2/, since);
     expect(ack.text).toMatch(/Create baptisms migration/);
+    // Claude works (the fake waits at its gate: the snapshot before the task is taken) while the project's files change.
+    await claudeStarted(1);
+    await editProject();
+    await writeFile(gate, "");
+    const verifying = await reply(/🔎 <b>Task 1\/2: Create baptisms migration: Claude is done; verifying \(node --version\)<\/b>/, since);
+    expect(verifying.parse_mode).toBe("HTML");
     const done = await reply(/✅ <b>Task 1\/2.*complete/, since);
     expect(done.text).toMatch(/Progress: 1\/2 \(50%\)/);
+    // The orchestrator's lines, each once, as the chat shows them.
+    expect(done.text).toMatch(/\n2 files changed \(\+4 −0\): README\.md, migrations\/001_baptisms\.sql\n/);
+    expect(done.text).toMatch(/\n✅ verified: node --version \(\d+ s\)\n/);
+    expect(done.text.match(/files changed/g)).toHaveLength(1);
+    expect(done.text).toMatch(/\/diff 1 to see the changes, \/rollback 1 to undo them/);
     // Then the next checkpoint, with what to send.
     const next = await reply(/✋ <b>/, since);
     expect(next.text).toMatch(/\/approve to run it/);
     expect(await orchestratorStatus()).toMatchObject({ status: "waiting_approval", task: 2 });
   });
+
+  it("/diff through n8n: the last task's summary and its diff in a <pre>, escaped", async () => {
+    const diff = await reply(/🔍 <b>Task 1: Create baptisms migration<\/b> \(completed\)/, await type("/diff"));
+    expect(diff.text).toMatch(/\n\n2 files changed \(\+4 −0\): README\.md, migrations\/001_baptisms\.sql\n\n<pre>diff --git a\/README\.md b\/README\.md\n/);
+    expect(diff.text).toContain("+Baptisms: see migrations/.\n");
+    expect(diff.text).toContain("+-- rows with parish_id &lt;&gt; 0 &amp; active</pre>");
+  });
+
+  it("/cancel when nothing runs gets the orchestrator's refusal", async () => {
+    const refused = await reply(/Nothing to cancel/, await type("/cancel"));
+    expect(refused.text).toMatch(/^⚠️ Nothing to cancel: no task is running \(Task 2\/2 is waiting approval\)\. Send \/status/);
+    expect(await orchestratorStatus()).toMatchObject({ status: "waiting_approval", task: 2 });
+  });
+
+  it("/rollback asks first (nothing changes), and '/rollback 1 confirm' puts the project back through n8n", async () => {
+    const asked = await reply(/↩️ <b>Roll back Task 1: Create baptisms migration\?<\/b>/, await type("/rollback"));
+    expect(asked.text).toMatch(/It changed: 2 files changed \(\+4 −0\): README\.md, migrations\/001_baptisms\.sql/);
+    expect(asked.text).toMatch(/To do it, send <code>\/rollback 1 confirm<\/code>$/);
+    expect(await readFile(path.join(project, "migrations", "001_baptisms.sql"), "utf8")).toMatch(/CREATE TABLE/);
+    expect(await orchestratorStatus()).toMatchObject({ status: "waiting_approval", task: 2 });
+
+    const since = await type("/rollback 1 confirm");
+    // The answer to the command, with what came back...
+    const done = await reply(/^↩️ <b>Task 1\/2: Create baptisms migration rolled back: 1 file restored, 1 removed\.[^<]*<\/b>\n\n♻️/, since);
+    expect(done.text).toMatch(/\n\n♻️ Restored: README\.md\n🗑 Removed: migrations\/001_baptisms\.sql$/);
+    // ...and the orchestrator's notification, through the other workflow (in either order).
+    const note = await reply(/^↩️ <b>Task 1\/2: Create baptisms migration rolled back: [^<]*Send \/approve to run it again[^<]*<\/b>\n\n📊 Progress/, since);
+    expect(note.text).not.toMatch(/Restored:/);
+    // The project is as it was before the task.
+    expect(await readFile(path.join(project, "README.md"), "utf8")).toBe(README);
+    await expect(readFile(path.join(project, "migrations", "001_baptisms.sql"))).rejects.toThrow(/ENOENT/);
+    expect(await orchestratorStatus()).toMatchObject({ status: "waiting_approval", task: 1, current_task: { status: "rolled_back" } });
+  });
+
+  it("a long /diff goes as a task-1.diff document, and as text when Telegram will not take it", async () => {
+    // Task 1 again, this time with a long change.
+    await rm(gate);
+    const since = await type("/approve");
+    await claudeStarted(2);
+    const lines = Array.from({ length: 300 }, (_, i) => `INSERT INTO baptisms VALUES (${i}, 1);`).join("\n");
+    await mkdir(path.join(project, "migrations"), { recursive: true });
+    await writeFile(path.join(project, "migrations", "002_seed.sql"), `${lines}\n`);
+    await writeFile(gate, "");
+    await reply(/✅ <b>Task 1\/2.*complete/, since);
+    await reply(/✋ <b>/, since);
+    // Telegram refuses the document three times: n8n's Telegram node gives up and the text goes instead.
+    telegram.failNext("sendDocument", 3, 1);
+    const from = await type("/diff 1");
+    const text = await reply(/🔍 <b>Task 1: Create baptisms migration<\/b>/, from, CHAT, 45_000);
+    expect(text.text).toMatch(/1 file changed \(\+300 −0\): migrations\/002_seed\.sql/);
+    expect(text.text).toMatch(/The diff is 30\d lines \([\d.]+ KB\), too long for a message: send <code>orchestrator diff 1<\/code>/);
+    expect(text.text).toMatch(/\(Telegram did not take the \.diff file: Too Many Requests: retry after 1\)$/);
+    expect(text.text).not.toContain("<pre>");
+    // What n8n sent each time: the document upload, with the summary as its HTML caption.
+    const tries = telegram.calls("sendDocument");
+    expect(tries).toHaveLength(3);
+    for (const t of tries) {
+      expect(t.params).toMatchObject({ chat_id: String(CHAT), parse_mode: "HTML" });
+      expect(String(t.params.caption)).toMatch(/^🔍 <b>Task 1: Create baptisms migration<\/b> \(completed\)\n1 file changed \(\+300 −0\): migrations\/002_seed\.sql\nThe whole diff: 30\d lines, [\d.]+ KB\.$/);
+    }
+    expect(await orchestratorStatus()).toMatchObject({ status: "waiting_approval", task: 2 });
+  }, 120_000);
 
   it("/logs and an unknown command are answered too", async () => {
     const logs = await reply(/📜 <b>Recent Logs<\/b>[\s\S]*<pre>/, await type("/logs 5"));

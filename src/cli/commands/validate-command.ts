@@ -11,6 +11,8 @@ export async function validateCommand({ io }: CommandContext, file: string): Pro
   tasks.forEach((t, i) => {
     const tags = [t.type, t.priority, t.requires_approval ? "requires approval" : null].filter(Boolean).join(", ");
     println(io.stdout, `  ${i + 1}. [${t.id}] ${t.title}${tags ? ` (${tags})` : ""}`);
+    for (const command of t.verify) println(io.stdout, `       verify: ${command}`);
+    for (const deliverable of t.deliverables) println(io.stdout, `       deliverable: ${deliverable}`);
   });
   return EXIT.ok;
 }
