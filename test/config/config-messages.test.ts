@@ -57,6 +57,8 @@ describe("config messages", () => {
     ["orchestrator:\n  verify_retries: 0.5\n", {}, "orchestrator.verify_retries", "config.yaml: orchestrator.verify_retries must be a whole number >= 0 (got 0.5)"],
     ["orchestrator:\n  verify: [npm test, 3]\n", {}, "orchestrator.verify",
       'config.yaml: orchestrator.verify must be a command (a string) or a list of commands (YAML `- item` lines) (got ["npm test",3])'],
+    ["orchestrator:\n  verify: [npm test && npm run lint]\n", {}, "orchestrator.verify",
+      'config.yaml: orchestrator.verify has "npm test && npm run lint", which cannot run: it has the shell operator "&&", and no shell runs this command: put it in quotes (\'...\') to pass it as an argument, or write sh -c \'…\' yourself, or give each command its own list item (got ["npm test && npm run lint"])'],
     ["orchestrator:\n  verify: {npm: test}\n", {}, "orchestrator.verify",
       'config.yaml: orchestrator.verify must be a command (a string) or a list of commands (YAML `- item` lines) (got {"npm":"test"})'],
     ["orchestrator:\n  verify: [npm test, ' ']\n", {}, "orchestrator.verify",

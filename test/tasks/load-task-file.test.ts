@@ -173,3 +173,19 @@ describe("loadTaskFile: only regular files, bounded, and the bytes as written", 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("loadTaskFile: Verify commands that could never run", () => {
+  it("are mistakes at the task's line, naming the command and the way out, before anything runs", async () => {
+    const file = await write("verify-shell.md", "## Task 1: A\n**Verify:**\n- npm test && npm run lint\n- node -e \"1\"\n**Claude Instruction:** x\n\n## Task 2: B\n**Verify:** echo 'open\n**Claude Instruction:** y\n");
+    const error = await failure(file);
+    expect(error.issues.map((i) => i.line)).toEqual([1, 7]);
+    expect(error.message).toContain('task 1: Verify command "npm test && npm run lint" cannot run: it has the shell operator "&&"');
+    expect(error.message).toContain("give each command its own item");
+    expect(error.message).toMatch(/task 2: Verify command "echo 'open" cannot run: .*quote/);
+  });
+  it("a command in quotes or split over items loads", async () => {
+    const file = await write("verify-ok.md", "## Task 1: A\n**Verify:**\n- npm test\n- sh -c 'npm test && npm run lint'\n**Claude Instruction:** x\n");
+    const [task] = await loadTaskFile(file);
+    expect(task?.verify).toEqual(["npm test", "sh -c 'npm test && npm run lint'"]);
+  });
+});
