@@ -42,15 +42,20 @@ export interface ProjectOptions {
   orchestrator?: string[];
   /** Leave ANTHROPIC_API_KEY out (nothing to log in with). */
   noApiKey?: boolean;
+  /** Keys of config.yaml's `paths:` section (YAML values; relative to the work folder). Default: none, the defaults (all in the work folder, beside the repo). */
+  paths?: Record<string, string>;
+  /** More files of the repo's first commit, beside README.md (path relative to the repo: content). */
+  files?: Record<string, string>;
 }
 
-/** A task in the markdown format. */
-export function taskMd(n: number, title: string, instruction: string, criteria: string[], type = "backend"): string {
+/** A task in the markdown format; `fields` are more lines before the instruction (e.g. "**Verify:** node check.mjs"). */
+export function taskMd(n: number, title: string, instruction: string, criteria: string[], type = "backend", fields: string[] = []): string {
   return [
     `## Task ${n}: ${title}`,
     `**Type:** ${type}`,
     `**Priority:** medium`,
     `**Description:** ${title}`,
+    ...fields,
     `**Acceptance Criteria:**`,
     ...criteria.map((c) => `- ${c}`),
     "",
@@ -75,6 +80,10 @@ export async function realProject(tasks: string, opts: ProjectOptions = {}): Pro
     });
   await git("init", "-q");
   await writeFile(path.join(repo, "README.md"), "# Greeter\n");
+  for (const [file, content] of Object.entries(opts.files ?? {})) {
+    await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+    await writeFile(path.join(repo, file), content);
+  }
   await git("add", ".");
   await git("commit", "-q", "-m", "initial");
 
@@ -93,6 +102,7 @@ export async function realProject(tasks: string, opts: ProjectOptions = {}): Pro
     ...(opts.orchestrator ?? ["  approval_mode: required", "  auto_approve: []"]),
     "claude:",
     ...Object.entries(claude).map(([key, value]) => `  ${key}: ${value}`),
+    ...(opts.paths ? ["paths:", ...Object.entries(opts.paths).map(([key, value]) => `  ${key}: ${value}`)] : []),
     "",
   ].join("\n");
   await writeFile(path.join(work, "config.yaml"), config);
