@@ -3,6 +3,9 @@ import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./co
 
 const MAX_LINES = 200;
 
+/** Who a cancel or rollback over HTTP is recorded as, unless the body says ("by": "Telegram @ana" from n8n). */
+const BY_HTTP = "the HTTP API";
+
 /**
  * Turns command text as a person types it ("/start 2025-11-20-tasks.md", "/retry use the other
  * table", "/logs 50", "approve", "/status@MyBot") into a request. The seed's n8n workflow forwards
@@ -42,10 +45,10 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
     case "rollback": {
       const confirm = body.confirm;
       if (confirm !== undefined && confirm !== null && typeof confirm !== "boolean") throw new ControlError("bad_request", '"confirm" must be true or false.');
-      return { command: "rollback", task: taskArg(body.task) ?? fromText.task ?? null, confirm: confirm === true, by: arg("by") };
+      return { command: "rollback", task: taskArg(body.task) ?? fromText.task ?? null, confirm: confirm === true, by: arg("by") ?? BY_HTTP };
     }
     case "cancel":
-      return { command: "cancel", by: arg("by") };
+      return { command: "cancel", by: arg("by") ?? BY_HTTP };
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;

@@ -113,7 +113,7 @@ export interface TaskRecord extends TaskDefinition {
   commit?: string | null;
   /** Why the commit could not be made; null when it was (or none was due). */
   commit_error?: string | null;
-  /** Who asked to cancel the running task ("Telegram @ana", "HTTP", "CLI"); it ends as interrupted. */
+  /** Who asked to cancel the running task ("Telegram @ana", "the HTTP API", "the CLI"); it ends as interrupted. */
   cancel_requested_by?: string | null;
 }
 
