@@ -49,7 +49,7 @@ export interface StatusData {
     verification: VerificationRecord | null;
     commit: string | null;
   } | null;
-  progress: { done: number; total: number; percent: number; completed: number; skipped: number; failed: number; pending: number };
+  progress: { done: number; total: number; percent: number; completed: number; skipped: number; failed: number; rolled_back: number; pending: number };
   pause_requested: boolean;
   waiting_reason: string | null;
   started_at: string | null;

@@ -49,6 +49,8 @@ export interface VerificationRecord {
   failure: string | null;
   /** "✅ verified: npm test (12 s)" / "❌ npm test failed". */
   summary: string;
+  /** Why the verify log could not be opened or was cut short (a full disk); null or absent when it was written whole. */
+  log_error?: string | null;
 }
 
 /** The step of a running task after Claude's run: its checks, then its commit (git.commit: task). */
@@ -109,6 +111,11 @@ export interface TaskRecord extends TaskDefinition {
   deletions?: number | null;
   /** null: the task has no Verify commands and no deliverables (or has not been checked yet). */
   verification?: VerificationRecord | null;
+  /**
+   * Why what the task changed could not be recorded (the snapshot after a run failed: a full disk,
+   * a broken repository); files_changed is then what was known before. null when it was recorded.
+   */
+  changes_error?: string | null;
   /** The commit of the task's changes (git.commit: task), or null. */
   commit?: string | null;
   /** Why the commit could not be made; null when it was (or none was due). */

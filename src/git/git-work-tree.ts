@@ -13,6 +13,7 @@ import { commitAll } from "./commit-all.js";
 import { headCommit } from "./rev-parse.js";
 import { resetTo } from "./reset-to.js";
 import { pruneSnapshots } from "./prune-snapshots.js";
+import { removeStaleIndexes } from "./with-private-index.js";
 import type { RestoreResult, Snapshot, TreeChanges, WorkTree } from "./work-tree.js";
 
 export interface GitWorkTreeOptions {
@@ -77,7 +78,9 @@ export class GitWorkTree implements WorkTree {
     const root = await findWorkTree({ dir: path.resolve(dir), env, timeoutMs });
     if (root === null) return null;
     const exclude = (opts.exclude ?? []).map((p) => excludePathspec(root, realPathOf(path.resolve(p)))).filter((p): p is string => p !== null);
-    return new GitWorkTree(root, { dir: root, env, timeoutMs, exclude });
+    const git = { dir: root, env, timeoutMs, exclude };
+    await removeStaleIndexes(git); // what a killed orchestrator left mid-snapshot
+    return new GitWorkTree(root, git);
   }
 
   snapshot(ref: string): Promise<Snapshot> {

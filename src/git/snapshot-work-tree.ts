@@ -18,7 +18,7 @@ export async function snapshotWorkTree(git: GitContext, ref: string): Promise<Sn
   const tree = await withPrivateIndex(git, true, async (indexEnv) => {
     await runGit(git, ["add", "-A", ...wholeTree(git)], {
       env: indexEnv,
-      next: "A file git cannot read (permissions), a nested repository without a commit, or a failing filter stops it: fix or ignore that path.",
+      next: "A file git cannot read (permissions), a nested repository without a commit, a failing filter, or a .git folder that cannot be written (read-only, a full disk) stops it: fix or ignore that path, or free the space.",
     });
     return (await runGit(git, ["write-tree"], { env: indexEnv })).stdout.trim();
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, rm, stat, utimes } from "node:fs/promises";
+import { copyFile, readdir, rm, stat, utimes } from "node:fs/promises";
+import { hasExited, readProcStat } from "../process/proc-stat.js";
 import path from "node:path";
 import { runGit, type GitContext } from "./run-git.js";
 import { GitError } from "./git-error.js";
@@ -48,4 +49,27 @@ async function seedFrom(git: GitContext, realIndex: string, privateIndex: string
       { cause: error },
     );
   }
+}
+
+/**
+ * Removes private index files (and their locks) left in the git dir by orchestrators that died
+ * mid-snapshot or mid-rollback (kill -9): the pid in the name is gone, or has exited. Best effort:
+ * a file that cannot be removed only takes space, so nothing is thrown.
+ */
+export async function removeStaleIndexes(git: GitContext): Promise<string[]> {
+  let gitDir: string;
+  try {
+    gitDir = path.resolve(git.dir, (await runGit(git, ["rev-parse", "--git-dir"])).stdout.trim());
+  } catch {
+    return [];
+  }
+  const names = await readdir(gitDir).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const pid = Number(/^orchestrator-index-(\d+)-[0-9a-f]+(?:\.lock)?$/.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) return false;
+    const stat = readProcStat(pid);
+    return stat === null || hasExited(stat);
+  });
+  await Promise.all(stale.map((name) => rm(path.join(gitDir, name), { force: true }).catch(() => undefined)));
+  return stale;
 }

@@ -159,6 +159,10 @@ export class TaskRuns {
       .catch((error: unknown) => unverifiable(error))
       .then((verification) => {
         this.#runs.delete(key);
+        // A verify log that could not be kept whole is said like a task log's (once, loudly).
+        const logError = verification.record.log_error ?? null;
+        if (logError) this.options.logHealth?.fail("task_output", logError);
+        else if (effect.commands.length > 0) this.options.logHealth?.ok("task_output");
         this.options.report({ type: "task_verified", index, attempt, verification });
       });
     this.#runs.set(key, run);

@@ -6,6 +6,9 @@
  * A button names the exact task it was made for (session, task index, attempt), so a press is
  * checked against the current state: one made for an earlier moment is refused as out of date
  * instead of acting on whatever the session is doing now.
+ *
+ * Prefixes: "cp:" checkpoint (approve / skip / pause), "sk:" skip confirmation, "tk:" a task's
+ * Diff / Rollback, "rb:" rollback confirmation, "tf:" task-file picker.
  */
 import { createHash } from "node:crypto";
 import type { SessionState } from "../core/state.js";
@@ -59,6 +62,44 @@ export function decodeSkipAnswer(data: string): { yes: true; ref: TaskRef } | { 
   const m = /^sk:y:(.+)$/.exec(data);
   const ref = m ? decodeRef(m[1] as string) : null;
   return ref ? { yes: true, ref } : null;
+}
+
+/** The buttons under a task's completion (or failure) message: its diff, and a rollback (which asks first). */
+export type TaskAction = "diff" | "rollback";
+const TASK_ACTION_CODES: Record<TaskAction, string> = { diff: "d", rollback: "r" };
+
+export const encodeTaskAction = (action: TaskAction, ref: TaskRef): string => checked(`tk:${TASK_ACTION_CODES[action]}:${encodeRef(ref)}`);
+export function decodeTaskAction(data: string): { action: TaskAction; ref: TaskRef } | null {
+  const m = /^tk:([dr]):(.+)$/.exec(data);
+  const ref = m ? decodeRef(m[2] as string) : null;
+  return m && ref ? { action: m[1] === "d" ? "diff" : "rollback", ref } : null;
+}
+
+/** Whether `ref` still names task `ref.index` of the current session, at the same attempt (any task, not just the current one). */
+export function refIsTask(ref: TaskRef, state: SessionState): boolean {
+  const task = state.tasks[ref.index];
+  return state.status !== "idle" && ref.session === sessionTag(state.session_id) && task !== undefined && task.attempts === ref.attempt;
+}
+
+/**
+ * What a rollback of task `index` would undo, as a short tag: the attempts, statuses and
+ * snapshots of that task and every later one. The confirmation's Yes carries it, so a press after
+ * anything changed there (a later task ran, a retry, another rollback) is refused as out of date
+ * instead of undoing more, or other, work than the question said.
+ */
+export function rollbackStamp(state: SessionState, index: number): string {
+  const scope = state.tasks.slice(index).map((t) => [t.attempts, t.status, t.git?.base ?? "", t.git?.head ?? ""]);
+  return createHash("sha256").update(JSON.stringify([state.session_id, index, scope])).digest("hex").slice(0, 8);
+}
+
+/** The rollback confirmation's buttons: "rb:y:<ref>:<stamp>" (yes, for that task as it was asked about) and "rb:n". */
+export const ROLLBACK_NO = "rb:n";
+export const encodeRollbackYes = (ref: TaskRef, stamp: string): string => checked(`rb:y:${encodeRef(ref)}:${stamp}`);
+export function decodeRollbackAnswer(data: string): { yes: true; ref: TaskRef; stamp: string } | { yes: false } | null {
+  if (data === ROLLBACK_NO) return { yes: false };
+  const m = /^rb:y:(.+):([0-9a-f]{8})$/.exec(data);
+  const ref = m ? decodeRef(m[1] as string) : null;
+  return m && ref ? { yes: true, ref, stamp: m[2] as string } : null;
 }
 
 /** The task-file picker's buttons: "tf:<position in the offered list>" and "tf:x" (cancel). */

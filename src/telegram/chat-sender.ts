@@ -17,7 +17,7 @@ import { GrammyError, InputFile, type Api } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Logger } from "../logging/create-logger.js";
 import { describeTelegramError } from "./describe-telegram-error.js";
-import { splitHtml } from "./split-message.js";
+import { splitHtml } from "./rendering/split-message.js";
 import { apiSignal, type ApiSignal } from "./telegram-link.js";
 
 type ChatId = string | number;

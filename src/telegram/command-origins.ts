@@ -5,7 +5,9 @@
  *
  * AsyncLocalStorage carries the mark: the orchestrator calls its subscribers inside the async
  * context of the dispatch() that caused the change. That context also leaks into the task run the
- * command started (and its later reports), so only changes whose event IS a command are marked.
+ * command started (and its later reports), so only changes whose event IS a command are marked,
+ * and one report: rollback_done, which only a rollback command's own effect makes, and which
+ * Control waits for before it answers; its "↩️ rolled back" report is then the answer.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { COMMAND_NAMES, type OrchestratorEvent } from "../core/events.js";
@@ -27,7 +29,7 @@ export class CommandOrigins {
 
   /** Called by the reporter for every change it reported. */
   markAnnounced(event: OrchestratorEvent): void {
-    if (!(COMMAND_NAMES as readonly string[]).includes(event.type)) return;
+    if (!(COMMAND_NAMES as readonly string[]).includes(event.type) && event.type !== "rollback_done") return;
     const origin = this.#storage.getStore();
     if (origin) origin.announced = true;
   }

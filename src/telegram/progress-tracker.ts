@@ -17,10 +17,16 @@ import type { SessionState } from "../core/state.js";
 import type { Logger } from "../logging/create-logger.js";
 import { refIsCurrent, type TaskRef } from "./callback-data.js";
 import { describeTelegramError } from "./describe-telegram-error.js";
-import { renderTaskStarted } from "./render-change.js";
-import { secondsSince } from "./render-parts.js";
-import { splitHtml } from "./split-message.js";
+import { renderTaskStarted } from "./rendering/render-change.js";
+import { secondsSince } from "./rendering/render-parts.js";
+import { splitHtml } from "./rendering/split-message.js";
 import { apiSignal } from "./telegram-link.js";
+
+/** What the message shows last: Claude's latest step, or the orchestrator's ("verifying"). */
+export interface LatestProgress {
+  kind: Progress["kind"] | "verifying";
+  text: string;
+}
 
 export interface ProgressTarget {
   chatId: string;
@@ -33,7 +39,7 @@ interface LiveRun {
   ref: TaskRef;
   state: SessionState;
   targets: ProgressTarget[];
-  latest: Pick<Progress, "kind" | "text"> | null;
+  latest: LatestProgress | null;
   lastEditAt: number;
   notBefore: number;
   timer: NodeJS.Timeout | null;
@@ -69,7 +75,7 @@ export class ProgressTracker {
   }
 
   /** Claude did something in the running task; shown at the next allowed edit. */
-  progress(ref: TaskRef, progress: Pick<Progress, "kind" | "text">): void {
+  progress(ref: TaskRef, progress: LatestProgress): void {
     const run = this.#run;
     if (!run || run.ref.session !== ref.session || run.ref.index !== ref.index || run.ref.attempt !== ref.attempt) return;
     run.latest = { kind: progress.kind, text: progress.text };

@@ -1,7 +1,9 @@
 /**
  * Tells every allowed chat what the orchestrator does, on its own: session started, task started
  * (+ its progress, by edits), task completed / failed (a NEW message, so the phone buzzes),
- * approval needed (with buttons), paused, resumed, skipped, interrupted, session complete.
+ * approval needed (with buttons), paused, resumed, skipped, interrupted or cancelled, verification
+ * failed (Claude fixes it), rolled back, session complete. "Verifying" is no message of its own:
+ * it goes into the progress message (an edit, so the phone does not buzz for it).
  * Subscribes to the orchestrator; each transition is rendered (pure) and queued for sending.
  */
 import type { Clock } from "../core/clock.js";
@@ -9,11 +11,11 @@ import type { Notification } from "../core/effects.js";
 import type { Logger } from "../logging/create-logger.js";
 import type { Change, Orchestrator } from "../orchestrator/orchestrator.js";
 import { taskRef } from "./callback-data.js";
-import { escapeHtml } from "./html.js";
+import { escapeHtml } from "./rendering/html.js";
 import type { ChatSender } from "./chat-sender.js";
 import type { CommandOrigins } from "./command-origins.js";
 import type { ProgressTracker } from "./progress-tracker.js";
-import { renderBackOnline, renderChange } from "./render-change.js";
+import { VERIFYING, renderBackOnline, renderChange } from "./rendering/render-change.js";
 
 export interface ReporterOptions {
   orchestrator: Orchestrator;
@@ -60,6 +62,10 @@ export class Reporter {
     }
     tracker.sync(change.state);
     const notes = change.effects.flatMap((e): Notification[] => (e.type === "notify" ? [e.notification] : []));
+    for (const n of notes) {
+      // "🔎 Task 1/3: Claude is done; verifying (npm test)": the progress message shows it at its next edit.
+      if (n.event === "task_verifying" && n.task_index !== null) tracker.progress(taskRef(change.state, n.task_index), { kind: VERIFYING, text: n.message.replace(/^🔎\s*/, "") });
+    }
     const messages = renderChange(change.state, notes, clock.now());
     if (messages.length === 0) return;
     origins.markAnnounced(event);

@@ -34,6 +34,7 @@ export function toReport(result: VerificationResult): VerificationReport {
       missing: result.missing,
       failure: result.failure,
       summary: describeVerification(result),
+      log_error: result.log_error ?? null,
     },
     cancelled: result.cancelled,
     feedback: result.passed || result.cancelled ? "" : verificationFeedback(result),

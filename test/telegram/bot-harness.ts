@@ -10,7 +10,7 @@ import type { SessionState } from "../../src/core/state.js";
 import { localDate } from "../../src/logging/daily-file-stream.js";
 import type { Runner } from "../../src/runner/runner.js";
 import { ScriptedRunner, type Script } from "../../src/runner/scripted-runner.js";
-import { openTestControl } from "../support/open-test-control.js";
+import { openTestControl, type TestControl } from "../support/open-test-control.js";
 import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from "../../src/telegram/create-telegram-bot.js";
 import { FakeBotApi, type SentEntry } from "../fixtures/fake-bot-api/fake-bot-api.js";
 
@@ -35,12 +35,15 @@ export interface BotHarnessOptions {
   /** Saved state the orchestrator opens with (a restart after a crash). */
   initial?: SessionState;
   bot?: Partial<TelegramBotOptions>;
+  /** Opens the orchestrator and Control instead of openTestControl (git-project.ts: with a git work tree). */
+  open?: (opts: { prefix: string; clock: ManualClock; runner: Runner; initial?: SessionState }) => Promise<TestControl & { cleanup?: () => Promise<void> }>;
 }
 
 export async function startBotHarness(opts: BotHarnessOptions = {}) {
   const clock = new ManualClock(new Date(2026, 0, 1, 9, 30, 15));
   const runner = opts.runner ?? new ScriptedRunner(...(opts.scripts ?? []));
-  const { dir, tasksDir, logsDir, config, logLines, logger, orchestrator, control } = await openTestControl({ prefix: "orchestrator-telegram-", clock, runner, initial: opts.initial });
+  const opened: TestControl & { cleanup?: () => Promise<void> } = await (opts.open ?? openTestControl)({ prefix: "orchestrator-telegram-", clock, runner, initial: opts.initial });
+  const { dir, tasksDir, logsDir, config, logLines, logger, orchestrator, control } = opened;
   const today = localDate(clock.now());
   if (opts.todayFile !== null) await writeFile(path.join(tasksDir, `${today}-tasks.md`), opts.todayFile ?? taskFileText(3));
   for (const [name, text] of Object.entries(opts.otherFiles ?? {})) await writeFile(path.join(tasksDir, name), text);
@@ -93,6 +96,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}) {
     await orchestrator.shutdown();
     await fake.close();
     await rm(dir, { recursive: true, force: true });
+    await opened.cleanup?.();
   }
 
   return { dir, tasksDir, logsDir, today, clock, config, runner, orchestrator, control, fake, conversationFile, logLines, bot: () => bot, say, sentContaining, until, restartBot, close };

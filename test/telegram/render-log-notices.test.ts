@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createIdleState } from "../../src/core/state.js";
-import { renderChange } from "../../src/telegram/render-change.js";
+import { renderChange } from "../../src/telegram/rendering/render-change.js";
 import { parseTelegramHtml } from "../fixtures/fake-bot-api/telegram-html.js";
 
 describe("renderChange: log notices", () => {

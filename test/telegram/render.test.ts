@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
 import { createIdleState, createTaskRecord, type SessionState } from "../../src/core/state.js";
 import { decodeCheckpoint, decodeFilePick, decodeSkipAnswer, encodeCheckpoint, refIsCurrent, taskRef } from "../../src/telegram/callback-data.js";
-import { escapeHtml } from "../../src/telegram/html.js";
-import { filePickerKeyboard } from "../../src/telegram/keyboards.js";
-import { renderChange } from "../../src/telegram/render-change.js";
-import { splitHtml } from "../../src/telegram/split-message.js";
+import { escapeHtml } from "../../src/telegram/rendering/html.js";
+import { filePickerKeyboard } from "../../src/telegram/rendering/keyboards.js";
+import { renderChange } from "../../src/telegram/rendering/render-change.js";
+import { splitHtml } from "../../src/telegram/rendering/split-message.js";
 import { def } from "../core/machine-helpers.js";
 import { parseTelegramHtml } from "../fixtures/fake-bot-api/telegram-html.js";
 
@@ -83,7 +83,7 @@ describe("renderChange", () => {
 
 describe("renderStatus", () => {
   it("puts the service's problems first, escaped, in valid Telegram HTML", async () => {
-    const { renderStatus } = await import("../../src/telegram/render-status.js");
+    const { renderStatus } = await import("../../src/telegram/rendering/render-status.js");
     const { statusData } = await import("../../src/control/status-data.js");
     const problem = "logs are not being written: EROFS: read-only file system, open '/x/<today>.log'";
     for (const state of [createIdleState(), session()]) {

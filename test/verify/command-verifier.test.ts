@@ -76,6 +76,7 @@ describe("CommandVerifier", () => {
         missing: [],
         failure: "npm test exited 1: 2 failing",
         summary: "❌ npm test failed (exit 1)",
+        log_error: null,
       },
       cancelled: false,
       feedback: "Verification failed: `npm test` exited 1.\n\nThe end of its output:\n```\n2 failing\n```\n\nFix it.",

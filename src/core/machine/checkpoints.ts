@@ -19,8 +19,10 @@ export function durationOf(startedAt: string | null, now: string): number | null
 }
 
 /** Records the work tree after a run: the task's head snapshot and what changed since its base. */
-export function recordChanges(task: TaskRecord, changes: AttemptChanges | null): void {
+export function recordChanges(task: TaskRecord, changes: AttemptChanges | null, error: string | null = null): void {
+  if (error !== null && task.git?.base) task.changes_error = error;
   if (!changes || !task.git?.base) return;
+  task.changes_error = null;
   task.git = { ...task.git, head: changes.after.tree, head_commit: changes.after.commit };
   Object.assign(task, { files_changed: changes.files, insertions: changes.insertions, deletions: changes.deletions });
 }
@@ -141,12 +143,19 @@ function commitOrComplete(d: Draft, index: number): Transition {
   return complete(d, index);
 }
 
+/** What the task changed, or why that is not known; null when git is off. */
+function changesLine(task: TaskRecord): string | null {
+  return task.changes_error ? `⚠️ What it changed could not be recorded: ${task.changes_error}` : describeChanges(task);
+}
+
 /** The lines a completion message carries after its headline: changes, verification, commit. */
 export function checkpointLines(task: TaskRecord): string[] {
   const lines: string[] = [];
   const changes = describeChanges(task);
-  if (changes) lines.push(changes);
+  if (task.changes_error) lines.push(`⚠️ What it changed could not be recorded: ${task.changes_error}`);
+  else if (changes) lines.push(changes);
   if (task.verification) lines.push(task.verification.summary);
+  if (task.verification?.log_error) lines.push(`⚠️ The verify log is incomplete: ${task.verification.log_error}`);
   if (task.commit) lines.push(`Committed ${shortCommit(task.commit)}.`);
   if (task.commit_error) lines.push(`⚠️ Not committed: ${task.commit_error}`);
   return lines;
@@ -170,7 +179,7 @@ function complete(d: Draft, index: number): Transition {
   if (by) task.cancel_requested_by = null;
   const denied = task.permission_denials.length > 0 ? ` Claude was refused: ${[...new Set(task.permission_denials)].join(", ")}.` : "";
   const lines = checkpointLines(task);
-  const level = denied || task.commit_error ? "warning" : "success";
+  const level = denied || task.commit_error || task.changes_error || task.verification?.log_error ? "warning" : "success";
   d.notify("task_completed", level, `${headline} complete.${denied} Progress: ${progressOf(d.s).text}${lines.map((l) => `\n${l}`).join("")}`, index);
   if (by && index + 1 < d.s.tasks.length) {
     // Cancelled when it had already finished (or while committing): the work stands, and the
@@ -190,7 +199,7 @@ export function failTask(d: Draft, index: number, error: string): Transition {
   Object.assign(task, { status: "failed", result: "failed", error, phase: null });
   Object.assign(d.s, { status: "task_failed", pause_requested: false, waiting_reason: null });
   const headline = taskHeadline(d.s, index);
-  const changes = describeChanges(task);
+  const changes = changesLine(task);
   d.notify("task_failed", "error", `${headline} failed: ${error}${changes ? `\n${changes}` : ""}`, index);
   return d.done(`${headline} failed: ${error}. Send /retry to run it again or /skip to move on.`);
 }
@@ -202,7 +211,7 @@ export function cancelled(d: Draft, index: number): Transition {
   Object.assign(task, { status: "interrupted", result: "interrupted", error: `cancelled by ${by}`, phase: null, cancel_requested_by: null });
   d.s.pause_requested = false;
   const headline = taskHeadline(d.s, index);
-  const changes = describeChanges(task);
+  const changes = changesLine(task);
   d.notify("task_interrupted", "warning", `⏹ ${headline} was cancelled by ${by}.${changes ? `\n${changes}` : ""}`, index);
   waitFor(d, index, `it was cancelled by ${by}`);
   return d.done(`${headline} was cancelled; it waits for /retry, /approve or /skip.`);

@@ -66,7 +66,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
     output_log_error: outcome.output_log?.error ?? (continued ? (task.output_log_error ?? null) : null),
     stderr_tail: outcome.stderr_tail ?? (continued ? (task.stderr_tail ?? null) : null),
   });
-  recordChanges(task, report.changes ?? null);
+  recordChanges(task, report.changes ?? null, report.git_error ?? null);
   const max = ctx.maxContinuations ?? 0;
   if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && task.claude_session_id && task.continuations < max) {
     // Not a failure yet: the same Claude session goes on where it stopped (--resume).

@@ -71,12 +71,14 @@ describe("task_finished: what the attempt changed", () => {
     expect(notes(t).find((n) => n.event === "task_completed")?.message).toBe("Task 1/2: Task title 1 complete. Progress: 1/2 (50%)");
   });
 
-  it("a snapshot that failed after the run (changes null) keeps the base and says nothing about changes", () => {
+  it("a snapshot that failed after the run (changes null) keeps the base and says plainly that the changes are not known", () => {
     const d = runningTask();
     d.spawn(snap(1));
     const t = d.send({ type: "task_finished", index: 0, attempt: 1, outcome: outcome(), output_log: "log-0", changes: null, git_error: "git write-tree failed" });
-    expect(t.state.tasks[0]).toMatchObject({ status: "completed", git: { base: "tree-1", head: null } });
-    expect(notes(t).find((n) => n.event === "task_completed")?.message).toBe("Task 1/2: Task title 1 complete. Progress: 1/2 (50%)");
+    expect(t.state.tasks[0]).toMatchObject({ status: "completed", git: { base: "tree-1", head: null }, changes_error: "git write-tree failed" });
+    const done = notes(t).find((n) => n.event === "task_completed");
+    expect(done?.message).toBe("Task 1/2: Task title 1 complete. Progress: 1/2 (50%)\n⚠️ What it changed could not be recorded: git write-tree failed");
+    expect(done?.level).toBe("warning");
   });
 
   it("a failure names what the attempt changed", () => {

@@ -10,8 +10,8 @@
  */
 import { rename } from "node:fs/promises";
 import type { VersionedStateStorage } from "@grammyjs/conversations";
-import type { Logger } from "../logging/create-logger.js";
-import { DurableJSONFile } from "../store/durable-json-file.js";
+import type { Logger } from "../../logging/create-logger.js";
+import { DurableJSONFile } from "../../store/durable-json-file.js";
 
 type Stored<S> = Parameters<VersionedStateStorage<string, S>["write"]>[1];
 

@@ -9,13 +9,13 @@
  */
 import type { Conversation } from "@grammyjs/conversations";
 import type { Context } from "grammy";
-import type { SessionState } from "../core/state.js";
-import { decodeSkipAnswer, refIsCurrent, taskRef } from "./callback-data.js";
-import { STALE_BUTTON, type BotContext, type BotDeps } from "./bot-deps.js";
-import { bold, italic } from "./html.js";
-import { skipConfirmKeyboard } from "./keyboards.js";
-import { label, taskLines } from "./render-parts.js";
-import { runCommand } from "./run-command.js";
+import type { SessionState } from "../../core/state.js";
+import { decodeSkipAnswer, refIsCurrent, taskRef } from "../callback-data.js";
+import { STALE_BUTTON, type BotContext, type BotDeps } from "../bot-deps.js";
+import { bold, italic } from "../rendering/html.js";
+import { skipConfirmKeyboard } from "../rendering/keyboards.js";
+import { label, taskLines } from "../rendering/render-parts.js";
+import { runCommand } from "../commands/run-command.js";
 
 export const SKIP_CONFIRM = "skip-confirm";
 

@@ -4,9 +4,9 @@
  * dynamic value escaped.
  */
 import path from "node:path";
-import { progressOf, taskLabel } from "../core/describe.js";
-import type { SessionState, TaskRecord } from "../core/state.js";
-import { formatDuration } from "../render/format-status.js";
+import { progressOf, taskLabel } from "../../core/describe.js";
+import type { SessionState, TaskRecord } from "../../core/state.js";
+import { formatDuration } from "../../render/format-status.js";
 import { escapeHtml } from "./html.js";
 
 export const DIVIDER = "──────────────────";
@@ -66,7 +66,9 @@ export function commandsHint(state: SessionState, after: string | null = null): 
       if (after === "session_started") return "Commands: /approve /skip /pause /status /help";
       return "/approve to continue, /skip to skip, /pause to pause";
     case "running":
-      return state.pause_requested ? "/status for details, /resume to keep going after this task, /skip to stop it" : "/status for details, /pause to stop after this task, /skip to stop it";
+      return state.pause_requested
+        ? "/status for details, /resume to keep going after this task, /cancel to stop it now, /skip to skip it"
+        : "/status for details, /pause to stop after this task, /cancel to stop it now, /skip to skip it";
     case "paused":
       return "/resume to continue, /skip to skip this task, /status for details";
     case "task_failed":

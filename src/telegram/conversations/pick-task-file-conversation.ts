@@ -8,12 +8,12 @@
  */
 import type { Conversation } from "@grammyjs/conversations";
 import type { Context } from "grammy";
-import { listTaskFiles } from "../control/resolve-task-file.js";
-import { decodeFilePick } from "./callback-data.js";
-import { STALE_BUTTON, type BotContext, type BotDeps } from "./bot-deps.js";
-import { bold, code, italic } from "./html.js";
-import { filePickerKeyboard } from "./keyboards.js";
-import { runCommand } from "./run-command.js";
+import { listTaskFiles } from "../../control/resolve-task-file.js";
+import { decodeFilePick } from "../callback-data.js";
+import { STALE_BUTTON, type BotContext, type BotDeps } from "../bot-deps.js";
+import { bold, code, italic } from "../rendering/html.js";
+import { filePickerKeyboard } from "../rendering/keyboards.js";
+import { runCommand } from "../commands/run-command.js";
 
 export const PICK_TASK_FILE = "pick-task-file";
 

@@ -1,24 +1,27 @@
 /**
  * The bot's commands: each is parsed like every surface parses it (parseCommandText), run
  * through Control.execute and answered seed-style. Two ask first, in a conversation: /skip
- * (confirm) and /start when today's task file does not exist (pick one). Text that is no
- * command gets a short hint.
+ * (confirm) and /start when today's task file does not exist (pick one); /rollback asks with
+ * stateless buttons (rollback-flow.ts). /cancel does not ask: stopping a task that is going wrong
+ * must take one message. Text that is no command gets a short hint.
  */
 import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Bot } from "grammy";
-import { ControlError } from "../control/control-error.js";
-import type { ControlRequest } from "../control/control-types.js";
-import { parseCommandText } from "../control/parse-control-request.js";
-import { listTaskFiles } from "../control/resolve-task-file.js";
-import { localDate } from "../logging/daily-file-stream.js";
-import type { BotContext, BotDeps } from "./bot-deps.js";
-import { escapeHtml } from "./html.js";
-import { PICK_TASK_FILE } from "./pick-task-file-conversation.js";
-import { commandsHint } from "./render-parts.js";
-import { renderUnknown } from "./render-reply.js";
+import { ControlError } from "../../control/control-error.js";
+import type { ControlRequest } from "../../control/control-types.js";
+import { parseCommandText } from "../../control/parse-control-request.js";
+import { listTaskFiles } from "../../control/resolve-task-file.js";
+import { localDate } from "../../logging/daily-file-stream.js";
+import type { BotContext, BotDeps } from "../bot-deps.js";
+import { escapeHtml } from "../rendering/html.js";
+import { PICK_TASK_FILE } from "../conversations/pick-task-file-conversation.js";
+import { commandsHint } from "../rendering/render-parts.js";
+import { renderUnknown } from "../rendering/render-reply.js";
+import { askRollback } from "./rollback-flow.js";
 import { runCommand } from "./run-command.js";
-import { SKIP_CONFIRM, canSkip } from "./skip-confirm-conversation.js";
+import { telegramActor } from "./telegram-actor.js";
+import { SKIP_CONFIRM, canSkip } from "../conversations/skip-confirm-conversation.js";
 
 /** What setMyCommands registers: the menu Telegram shows next to the text box. */
 export const BOT_COMMANDS = [
@@ -29,9 +32,17 @@ export const BOT_COMMANDS = [
   { command: "resume", description: "Continue after a pause" },
   { command: "skip", description: "Skip the current task (asks first)" },
   { command: "retry", description: "Run a failed task again: /retry [feedback]" },
+  { command: "cancel", description: "Stop the running task now" },
+  { command: "diff", description: "What a task changed: /diff [n]" },
+  { command: "rollback", description: "Undo a task and the later ones: /rollback [n] (asks first)" },
   { command: "logs", description: "The last log lines: /logs [n]" },
   { command: "help", description: "All commands" },
 ];
+
+/** Runs a slow command beside the update queue; a failure is logged (runCommand answers the chat itself). */
+export function detach(deps: BotDeps, what: string, work: Promise<unknown>): void {
+  work.catch((error: unknown) => deps.log.error({ err: error, command: what }, `/${what} failed`));
+}
 
 export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
   bot.command("start", async (ctx) => {
@@ -53,7 +64,20 @@ export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
     await ctx.conversation.enter(SKIP_CONFIRM);
   });
 
-  bot.command(["status", "approve", "pause", "resume", "retry", "logs", "help"], async (ctx) => {
+  // Not awaited: updates are handled one at a time, and a cancel waits until the task has stopped
+  // (up to claude.kill_grace and more); the next command or button must not wait behind it.
+  bot.command("cancel", (ctx) => {
+    detach(deps, "cancel", runCommand(deps, String(ctx.chat.id), { command: "cancel", by: telegramActor(ctx.from) }));
+  });
+
+  bot.command("rollback", async (ctx) => {
+    const request = await parseOrExplain(deps, ctx);
+    if (!request || request.command !== "rollback") return;
+    // Never the parsed request itself: only the question's Yes sends confirm: true.
+    await askRollback(deps, String(ctx.chat.id), request.task ?? null);
+  });
+
+  bot.command(["status", "approve", "pause", "resume", "retry", "diff", "logs", "help"], async (ctx) => {
     const request = await parseOrExplain(deps, ctx);
     if (request) await runCommand(deps, String(ctx.chat.id), request);
   });

@@ -1,14 +1,15 @@
 /**
  * Replies to a person's command, from Control's answer. Pure. Commands whose effect the
  * orchestrator reports itself (start, approve, skip, resume...) are answered by that report
- * (render-change.ts); these cover the rest: status, help, logs, refusals, and the few accepted
+ * (render-change.ts); these cover the rest: status, help, logs, diff, refusals, and the few accepted
  * commands that change nothing worth a report ("pausing after this task").
  */
 import path from "node:path";
-import type { ControlRequest, ControlResult, StatusData } from "../control/control-types.js";
-import type { SessionState } from "../core/state.js";
+import type { ControlRequest, ControlResult, StatusData } from "../../control/control-types.js";
+import type { SessionState } from "../../core/state.js";
 import { bold, code, escapeHtml } from "./html.js";
 import { commandsHint, shortPath } from "./render-parts.js";
+import { renderDiff } from "./render-diff.js";
 import { renderStatus } from "./render-status.js";
 
 export const MESSAGE_LIMIT = 4096;
@@ -18,7 +19,8 @@ const MARK: Record<ControlResult["code"], string> = { ok: "✅", refused: "⚠�
 export type Reply = { kind: "text"; html: string } | { kind: "document"; filename: string; content: string; caption: string };
 
 export function renderReply(request: ControlRequest, result: ControlResult, state: SessionState): Reply {
-  if (result.ok && request.command === "status") return text(renderStatus(result.data as unknown as StatusData));
+  if (result.ok && request.command === "status") return text(renderStatus(result.data as unknown as StatusData, state));
+  if (result.ok && request.command === "diff") return renderDiff(result);
   if (result.ok && request.command === "help") return text(renderHelp(result.message, state));
   if (result.ok && request.command === "logs") return renderLogs(result);
   return text(`${MARK[result.code]} ${escapeHtml(result.message)}\n\n${commandsHint(state)}`);

@@ -2,15 +2,22 @@
  * The /status reply, from the StatusData every surface shares, laid out like the seed's:
  * session, status, progress counts, current task, start time and runtime, then the commands
  * that make sense now. Pure.
+ *
+ * What StatusData does not carry (the running task's phase, rolled-back tasks) is read from the
+ * session state the answer was made from, when it is given.
  */
-import type { StatusData } from "../control/control-types.js";
-import { STATUS_TEXT as SESSION_STATUS_TEXT } from "../render/format-status.js";
+import type { StatusData } from "../../control/control-types.js";
+import type { SessionState, TaskPhase } from "../../core/state.js";
+import { STATUS_TEXT as SESSION_STATUS_TEXT, TASK_MARK } from "../../render/format-status.js";
 import { bold, escapeHtml, truncate } from "./html.js";
 import { clockTime, duration, shortPath } from "./render-parts.js";
 
 const STATUS_TEXT: Record<string, string> = SESSION_STATUS_TEXT;
 
-export function renderStatus(s: StatusData): string {
+/** What a running task is doing after Claude's part. */
+const PHASE_TEXT: Partial<Record<TaskPhase, string>> = { verifying: "🔎 verifying", committing: "📦 committing" };
+
+export function renderStatus(s: StatusData, state: SessionState | null = null): string {
   const title = `📊 ${bold("Orchestrator Status")}`;
   // What is wrong with the service itself (state not saved, logs not written) comes first.
   const problems = (s.problems ?? []).map((p) => `⚠️ ${escapeHtml(truncate(p, 300))}`);
@@ -22,10 +29,16 @@ export function renderStatus(s: StatusData): string {
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`, `✅ Completed: ${p.completed}`);
   if (p.skipped > 0) lines.push(`⏭️ Skipped: ${p.skipped}`);
   if (p.failed > 0) lines.push(`❌ Failed: ${p.failed}`);
+  const rolledBack = state?.tasks.filter((task) => task.status === "rolled_back").length ?? 0;
+  if (rolledBack > 0) lines.push(`${TASK_MARK.rolled_back} Rolled back: ${rolledBack}`);
   lines.push(`⏳ Pending: ${p.pending}`);
   const t = s.current_task;
   if (t && s.status !== "completed") {
-    lines.push("", `Current: Task ${s.task} - ${escapeHtml(t.title)}${t.type ? ` (${escapeHtml(t.type)})` : ""}`);
+    const current = state?.tasks[s.task - 1];
+    const phase = (t as { phase?: TaskPhase | null }).phase ?? current?.phase ?? null;
+    const doing = t.status === "running" && phase ? PHASE_TEXT[phase] : undefined;
+    const mark = t.status === "rolled_back" ? `${TASK_MARK.rolled_back} rolled back` : doing;
+    lines.push("", `Current: Task ${s.task} - ${escapeHtml(t.title)}${t.type ? ` (${escapeHtml(t.type)})` : ""}${mark ? ` · ${mark}` : ""}`);
     if (t.error && (t.status === "failed" || t.status === "interrupted")) lines.push(`Error: ${escapeHtml(truncate(t.error, 500))}`);
   }
   lines.push("", `Task file: ${escapeHtml(shortPath(s.task_file))}`);
