@@ -13,6 +13,9 @@ export async function headCommit(git: GitContext): Promise<string | null> {
  * option and a wrong id fails with a message that says so.
  */
 async function resolve(git: GitContext, rev: string, kind: "tree" | "commit"): Promise<string> {
+  const key = `${rev}^{${kind}}`;
+  const cached = FULL_ID.test(rev) ? known.get(git)?.get(key) : undefined;
+  if (cached !== undefined) return cached;
   const r = await runGit(git, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{${kind}}`], { okExitCodes: [0, 1] });
   const id = r.stdout.trim();
   if (r.exitCode !== 0 || id === "") {
@@ -23,7 +26,21 @@ async function resolve(git: GitContext, rev: string, kind: "tree" | "commit"): P
       r.stderr,
     );
   }
+  if (FULL_ID.test(rev)) remember(git, rev, kind, id);
   return id;
+}
+
+/** A full object id: what it resolves to never changes, so the answer is kept (ids are immutable). */
+const FULL_ID = /^[0-9a-f]{40}$/;
+/** Per work tree: "<id>^{tree|commit}" -> the id it resolves to. Bounded by the snapshots of one process's life. */
+const known = new WeakMap<GitContext, Map<string, string>>();
+
+/** Records what `rev` resolves to (a snapshot knows its own tree and commit), saving a git process later. */
+export function remember(git: GitContext, rev: string, kind: "tree" | "commit", id: string): void {
+  let map = known.get(git);
+  if (!map) known.set(git, (map = new Map()));
+  if (map.size > 10_000) map.clear();
+  map.set(`${rev}^{${kind}}`, id);
 }
 
 export const resolveTree = (git: GitContext, rev: string): Promise<string> => resolve(git, rev, "tree");

@@ -1,6 +1,6 @@
 import { runGit, wholeTree, type GitContext } from "./run-git.js";
 import { withPrivateIndex } from "./with-private-index.js";
-import { headCommit } from "./rev-parse.js";
+import { headCommit, remember } from "./rev-parse.js";
 import { ORCHESTRATOR_IDENTITY_ENV } from "./git-identity.js";
 import type { Snapshot } from "./work-tree.js";
 
@@ -31,5 +31,9 @@ export async function snapshotWorkTree(git: GitContext, ref: string): Promise<Sn
   await runGit(git, ["update-ref", "-m", "orchestrator snapshot", ref, commit], {
     next: `Check that ${JSON.stringify(ref)} is a valid ref name (git check-ref-format) and that the git folder is writable.`,
   });
-  return { tree, commit };
+  // Known now, so comparing these snapshots later needs no git process to check the ids.
+  remember(git, tree, "tree", tree);
+  remember(git, commit, "tree", tree);
+  remember(git, commit, "commit", commit);
+  return { tree, commit, head: parent };
 }

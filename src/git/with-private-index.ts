@@ -19,17 +19,29 @@ import { GitError } from "./git-error.js";
  */
 export async function withPrivateIndex<T>(git: GitContext, seed: boolean, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
   const name = `orchestrator-index-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const paths = await runGit(git, ["rev-parse", "--git-path", "index", "--git-path", name]);
-  const [realIndex, privateIndex] = paths.stdout.split("\n").map((p) => path.resolve(git.dir, p));
-  if (!realIndex || !privateIndex) {
-    throw new GitError(`git rev-parse --git-path printed ${JSON.stringify(paths.stdout)} in ${git.dir}, not two paths: check the git installation.`, ["rev-parse", "--git-path", "index"], git.dir);
-  }
+  const realIndex = await realIndexOf(git);
+  // Beside the real index: `--git-path <name>` of a non-shared name is the same folder (a linked worktree's own).
+  const privateIndex = path.join(path.dirname(realIndex), name);
   try {
     if (seed) await seedFrom(git, realIndex, privateIndex);
     return await fn({ GIT_INDEX_FILE: privateIndex });
   } finally {
     await Promise.all([rm(privateIndex, { force: true }), rm(`${privateIndex}.lock`, { force: true })]);
   }
+}
+
+/** Where the real index is, asked once per work tree (it does not move while we run). */
+const indexPaths = new WeakMap<GitContext, string>();
+async function realIndexOf(git: GitContext): Promise<string> {
+  const cached = indexPaths.get(git);
+  if (cached) return cached;
+  const out = (await runGit(git, ["rev-parse", "--git-path", "index"])).stdout.trim();
+  if (out === "" || out.includes("\n")) {
+    throw new GitError(`git rev-parse --git-path index printed ${JSON.stringify(out)} in ${git.dir}, not one path: check the git installation.`, ["rev-parse", "--git-path", "index"], git.dir);
+  }
+  const realIndex = path.resolve(git.dir, out);
+  indexPaths.set(git, realIndex);
+  return realIndex;
 }
 
 /** Copies the real index (when there is one) with its mtime; a copy that fails is a GitError naming the file. */

@@ -9,6 +9,8 @@ export interface Snapshot {
   tree: string;
   /** The id of a commit wrapping that tree, which the snapshot's ref points at. */
   commit: string;
+  /** HEAD's commit when it was taken (the snapshot commit's parent); null with no commits yet; absent: not known. */
+  head?: string | null;
 }
 
 export interface FileChange {

@@ -28,8 +28,8 @@ export class WorkTreeSteps {
   /** The snapshot before an attempt (refs/orchestrator/<session>/task-<id>/a<attempt>-before). */
   async before(l: RunLabels): Promise<Result<{ snapshot: SnapshotIds }>> {
     try {
-      const head = await this.tree.headCommit();
       const snap = await this.tree.snapshot(snapshotRef(l.session, l.task, `a${l.attempt}-before`));
+      const head = snap.head !== undefined ? snap.head : await this.tree.headCommit();
       return { ok: true, snapshot: { tree: snap.tree, commit: snap.commit, head } };
     } catch (error) {
       this.log.error({ err: error, task: l.task }, "could not snapshot the work tree before the task");
@@ -40,8 +40,8 @@ export class WorkTreeSteps {
   /** The snapshot after a run, and what changed from the task's base to it. */
   async after(l: RunLabels, base: string): Promise<Result<{ changes: AttemptChanges }>> {
     try {
-      const head = await this.tree.headCommit();
       const snap = await this.tree.snapshot(snapshotRef(l.session, l.task, `a${l.attempt}-c${l.continuation}-r${l.round}-after`));
+      const head = snap.head !== undefined ? snap.head : await this.tree.headCommit();
       const changes = await this.tree.changes(base, snap.tree);
       const files = changes.files.map(({ path, status, old_path, insertions, deletions }) => ({ path, status, ...(old_path ? { old_path } : {}), insertions, deletions }));
       return { ok: true, changes: { after: { tree: snap.tree, commit: snap.commit, head }, files, insertions: changes.insertions, deletions: changes.deletions } };
