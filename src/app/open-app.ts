@@ -132,6 +132,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       workTree,
       verifier,
       checks: { verify: config.orchestrator.verify, verifyRetries: config.orchestrator.verify_retries, commit: config.git.commit },
+      permissionTimeoutS: config.claude.permission_timeout,
     });
     let closed: Promise<void> | null = null;
     return {

@@ -63,7 +63,7 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     "Run a task file in the foreground. Stops at checkpoints: asks on a terminal, else exits 3 with\nthe state saved (run again to resume). A run of the same file resumes its session.",
   )
     .argument("<file>", "the task file")
-    .option("-y, --yes", "approve checkpoints")
+    .option("-y, --yes", "approve checkpoints (never Claude's tool calls: a terminal is asked, without one they are denied)")
     .option("--new", "start over a file whose session completed")
     .action(async (file: string, opts: { yes?: boolean; new?: boolean }, cmd: Command) => done(await runCommand(context(cmd), file, { yes: opts.yes ?? false, fresh: opts.new ?? false })));
   sub("validate", "check a task file", "Check a task file: one line per task, or every error as file:line.")
@@ -107,6 +107,25 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     .action(async (n: string | undefined, opts: { json?: boolean; yes?: boolean }, cmd: Command) =>
       done(await clientCommand(context(cmd), "rollback", { arg: n, confirm: opts.yes ?? false, json: opts.json ?? false })),
     );
+  client("tell", "a message for the running task's Claude, read on its next turn")
+    .argument("<text...>", "what to tell it")
+    .action(async (words: string[], opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "tell", { text: words.join(" "), json: opts.json ?? false })));
+  client("permissions", "the pending permission requests and the session's \"always\" rules").action(async (opts: { json?: boolean }, cmd: Command) =>
+    done(await clientCommand(context(cmd), "permissions", { json: opts.json ?? false })),
+  );
+  for (const [decision, summary] of [
+    ["allow", "allow a pending permission request"],
+    ["always", "allow it, and its rule for the rest of the session"],
+    ["deny", "deny it (the message, if any, is what Claude reads)"],
+    ["stop", "deny it and stop the task (interrupted)"],
+  ] as const) {
+    client(decision, summary)
+      .argument("<id>", "the request's id (orchestrator permissions lists them)")
+      .argument("[message...]", "for deny and stop: what Claude reads")
+      .action(async (id: string, words: string[], opts: { json?: boolean }, cmd: Command) =>
+        done(await clientCommand(context(cmd), "permission", { id, decision, text: words.join(" ") || undefined, json: opts.json ?? false })),
+      );
+  }
   client("logs", "the last n log lines (default 20)")
     .argument("[n]", "how many lines")
     .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "logs", { arg: n, json: opts.json ?? false })));

@@ -62,6 +62,16 @@ const claude = z.strictObject({
   max_turns: field.optionalCount().prefault(null).describe("--max-turns per run; null: no limit."),
   allowed_tools: field.stringList({ lower: false }).prefault([]).describe('--allowedTools, e.g. ["Bash(npm test:*)", "Read"].'),
   permission_mode: field.permissionMode().prefault(null).describe("--permission-mode; null: claude's default."),
+  permissions: field.oneOf(["ask", "preapproved", "bypass"]).prefault("ask").describe(
+    "ask: a tool call the CLI's own rules do not allow is asked of a person (Telegram, HTTP, the terminal); " +
+      "preapproved: only allowed_tools / permission_mode, a denied call is reported; bypass: --dangerously-skip-permissions (nothing is asked).",
+  ),
+  always_allow: field.stringList({ lower: false }).prefault([]).describe(
+    'Rules never asked about, like allowed_tools (e.g. ["Bash(npm test:*)", "Write"]); with permissions: ask.',
+  ),
+  permission_timeout: field.seconds({ zeroAllowed: false }).prefault(1800).describe(
+    "Seconds a tool call waits for a person (a reminder halfway); then it is denied and the task parked (interrupted, /retry continues it).",
+  ),
   project_dir: field.path().prefault(".").describe("Working directory of claude: the project it works on."),
   max_continuations: field.count(0).prefault(2).describe("Automatic --resume runs after a run stops at its turn limit (0: none)."),
 });

@@ -1,11 +1,12 @@
 import type { FileChangeRecord, VerificationRecord } from "../core/state.js";
+import type { PermissionDecision } from "../core/permission.js";
 
 /**
  * The commands every surface offers (Telegram, HTTP, the CLI client), in one shape, and the one
  * answer shape they all render. HTTP maps `code` to its status: ok 200, bad_request 400,
  * not_found 404, refused 409, unavailable 503.
  */
-export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help"] as const;
+export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "permission", "answer", "revoke", "logs", "help"] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 export type ControlRequest =
@@ -22,6 +23,16 @@ export type ControlRequest =
   | { command: "diff"; task?: number | null }
   /** Undo a task and every later one. Without `confirm: true` nothing happens (bad_request says to add it). */
   | { command: "rollback"; task?: number | null; confirm?: boolean; by?: string | null }
+  /** A message for the running task's Claude, read on its next turn. */
+  | { command: "tell"; text: string; by?: string | null }
+  /** The pending permission requests and the session's "always" rules: PermissionsData. */
+  | { command: "permissions" }
+  /** Answer a permission request by its id. */
+  | { command: "permission"; id: string; decision: PermissionDecision; message?: string | null; by?: string | null }
+  /** Answer an AskUserQuestion by its id: question text -> an option's label or free text. */
+  | { command: "answer"; id: string; answers: Record<string, string>; by?: string | null }
+  /** Remove one of the session's "always" rules. */
+  | { command: "revoke"; rule: string; by?: string | null }
   | { command: "logs"; lines?: number }
   | { command: "help" };
 
@@ -90,6 +101,30 @@ export interface DiffData {
   truncated: boolean;
   /** "3 files changed (+120 −4): src/a.ts, …" / "no files changed". */
   summary: string;
+}
+
+/** A pending request as the API lists it. */
+export interface PendingPermission {
+  id: string;
+  /** 1-based position of the task whose Claude asks. */
+  task: number;
+  kind: "tool" | "question";
+  tool: string;
+  input: Record<string, unknown>;
+  description: string | null;
+  /** One line: "Bash: npm test". */
+  summary: string;
+  /** The rule "always" would add ("Bash(npm test:*)"). */
+  always_rule: string;
+  blocked_path: string | null;
+  asked_at: string;
+  /** When it is denied and the task parked if nobody answers. */
+  expires_at: string;
+}
+
+export interface PermissionsData {
+  pending: PendingPermission[];
+  always_rules: string[];
 }
 
 /** What a rollback did. */

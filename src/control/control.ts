@@ -8,11 +8,14 @@ import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { formatStatus } from "../render/format-status.js";
 import { loadTaskFile } from "../tasks/load-task-file.js";
 import { ControlError } from "./control-error.js";
-import type { ControlRequest, ControlResult } from "./control-types.js";
+import type { ControlRequest, ControlResult, PendingPermission, PermissionsData } from "./control-types.js";
 import { readLogTail } from "./read-log-tail.js";
 import { resolveTaskFile } from "./resolve-task-file.js";
 import { statusData } from "./status-data.js";
 import { taskDiff } from "./task-diff.js";
+import { pendingPermissions } from "../core/machine/permissions.js";
+import { describePermission } from "../core/describe-permission.js";
+import { alwaysRuleOf, ruleText } from "../core/permission.js";
 import { startSession } from "../orchestrator/start-session.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
 import type { OrchestratorEvent } from "../core/events.js";
@@ -33,6 +36,8 @@ export const HELP_TEXT = `Commands:
 /cancel - stop the running task now (it waits for you)
 /diff [n] - what task n (default: the last one that ran) changed
 /rollback [n] - undo task n and every later task (asks first)
+/tell <text> - a message for the running task's Claude (read on its next turn)
+/permissions - the pending permission requests and the session's "always" rules
 /logs [n] - the last n log lines (default 20)
 /help - this list`;
 
@@ -64,6 +69,33 @@ export class Control {
     const now = clock.now();
     const problems = orchestrator.problems;
     return { ok: true, code: "ok", message: formatStatus(orchestrator.state, now, problems), data: { ...statusData(orchestrator.state, now, problems) } };
+  }
+
+  /** The pending permission requests (oldest first) and the session's "always" rules. */
+  permissions(): ControlResult {
+    const state = this.options.orchestrator.state;
+    const timeoutMs = this.options.config.claude.permission_timeout * 1000;
+    const pending: PendingPermission[] = pendingPermissions(state).map((p) => ({
+      id: p.id,
+      task: p.index + 1,
+      kind: p.kind,
+      tool: p.tool,
+      input: p.input,
+      description: p.description,
+      summary: describePermission(p),
+      always_rule: ruleText(alwaysRuleOf(p)),
+      blocked_path: p.blocked_path,
+      asked_at: p.asked_at,
+      expires_at: new Date(Date.parse(p.asked_at) + timeoutMs).toISOString(),
+    }));
+    const rules = state.always_rules ?? [];
+    const lines = [
+      pending.length === 0 ? "No permission request is waiting." : `Waiting for an answer (${pending.length}):`,
+      ...pending.map((p) => `  ${p.id}: Task ${p.task} wants ${p.kind === "question" ? "an answer: " : "to run "}${p.summary} (asked ${p.asked_at})`),
+      rules.length === 0 ? "No \"always\" rules in this session." : `Always allowed in this session: ${rules.join(", ")}`,
+    ];
+    const data: PermissionsData = { pending, always_rules: rules };
+    return { ok: true, code: "ok", message: lines.join("\n"), data: { ...data } };
   }
 
   /** For GET /health: healthy, or the problems that make it degraded ("cannot save the state: …"). */
@@ -100,6 +132,16 @@ export class Control {
         return this.#diff(request.task ?? null);
       case "rollback":
         return this.#rollback(request);
+      case "tell":
+        return this.#dispatch({ type: "tell", text: request.text, by: request.by ?? null });
+      case "permissions":
+        return this.permissions();
+      case "permission":
+        return this.#dispatch({ type: "answer_permission", id: request.id, decision: request.decision, message: request.message ?? null, by: request.by ?? null }, { id: request.id, decision: request.decision });
+      case "answer":
+        return this.#dispatch({ type: "answer_permission", id: request.id, decision: "answer", answers: request.answers, by: request.by ?? null }, { id: request.id });
+      case "revoke":
+        return this.#dispatch({ type: "revoke_rule", rule: request.rule, by: request.by ?? null });
       default:
         return this.#dispatch({ type: request.command });
     }

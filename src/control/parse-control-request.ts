@@ -1,7 +1,11 @@
 import { ControlError } from "./control-error.js";
 import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./control-types.js";
+import type { PermissionDecision } from "../core/permission.js";
 
 const MAX_LINES = 200;
+
+/** What a permission request can be answered with. */
+const DECISIONS: readonly PermissionDecision[] = ["allow", "always", "deny", "stop"];
 
 /** Who a cancel or rollback over HTTP is recorded as, unless the body says ("by": "Telegram @ana" from n8n). */
 const BY_HTTP = "the HTTP API";
@@ -49,6 +53,31 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
     }
     case "cancel":
       return { command: "cancel", by: arg("by") ?? BY_HTTP };
+    case "tell": {
+      const text = arg("text") ?? (fromText.command === "tell" ? fromText.text : "");
+      if (text.trim() === "") throw new ControlError("bad_request", 'Send "text": what Claude should read on its next turn.');
+      return { command: "tell", text, by: arg("by") ?? BY_HTTP };
+    }
+    case "permission": {
+      const id = arg("id") ?? (fromText.command === "permission" ? fromText.id : "");
+      const decision = arg("decision") ?? (fromText.command === "permission" ? fromText.decision : "");
+      if (!id) throw new ControlError("bad_request", 'Send "id": the request\'s id (POST /webhook/permissions lists them).');
+      if (!DECISIONS.includes(decision as PermissionDecision)) throw new ControlError("bad_request", `"decision" must be one of ${DECISIONS.join(", ")} (got ${JSON.stringify(decision)}).`);
+      return { command: "permission", id, decision: decision as PermissionDecision, message: arg("message"), by: arg("by") ?? BY_HTTP };
+    }
+    case "answer": {
+      const id = arg("id");
+      if (!id) throw new ControlError("bad_request", 'Send "id": the question\'s id (POST /webhook/permissions lists them).');
+      const answers = body.answers;
+      const valid = typeof answers === "object" && answers !== null && !Array.isArray(answers) && Object.values(answers).every((v) => typeof v === "string") && Object.keys(answers).length > 0;
+      if (!valid) throw new ControlError("bad_request", 'Send "answers": {"<question text>": "<an option\'s label, or your own text>"}.');
+      return { command: "answer", id, answers: answers as Record<string, string>, by: arg("by") ?? BY_HTTP };
+    }
+    case "revoke": {
+      const rule = arg("rule") ?? (fromText.command === "revoke" ? fromText.rule : "");
+      if (!rule) throw new ControlError("bad_request", 'Send "rule": the "always" rule to remove (POST /webhook/permissions lists them).');
+      return { command: "revoke", rule, by: arg("by") ?? BY_HTTP };
+    }
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;
@@ -74,6 +103,15 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
       const task = arg === null ? null : taskArg(arg);
       return command === "diff" ? { command, task } : { command, task };
     }
+    case "tell":
+      return { command, text: arg ?? "" };
+    case "permission": {
+      // "/permission <id> <allow|always|deny|stop> [message]"
+      const [id = "", decision = "", ...rest] = (arg ?? "").split(/\s+/);
+      return { command, id, decision: decision as PermissionDecision, message: rest.join(" ") || null };
+    }
+    case "revoke":
+      return { command, rule: arg ?? "" };
     case "logs": {
       if (arg === null) return { command };
       if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);

@@ -1,6 +1,6 @@
 import { currentTask, progressOf } from "../core/describe.js";
 import type { SessionState } from "../core/state.js";
-import { commandsFor } from "../render/format-status.js";
+import { commandsFor, displayStatus } from "../render/format-status.js";
 import { describeChanges } from "../core/describe-changes.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
 import type { StatusData } from "./control-types.js";
@@ -14,7 +14,7 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
   return {
     session_id: state.session_id,
     task_file: state.task_file,
-    status: state.status,
+    status: displayStatus(state),
     task: task ? state.current_task_index + 1 : 0,
     total: state.tasks.length,
     current_task: task ? { id: task.id, title: task.title, type: task.type, status: task.status, error: task.error, phase: task.phase ?? null } : null,

@@ -21,6 +21,8 @@ export interface MachineContext {
   maxContinuations?: number;
   /** What happens after Claude reports success (default: nothing: no git, no checks). */
   checks?: CheckpointSettings;
+  /** claude.permission_timeout, seconds, for the words of a parked task (default 1800). */
+  permissionTimeoutS?: number;
 }
 
 /** The checkpoint settings the machine decides with (from config, and whether a git work tree was found). */
@@ -128,12 +130,19 @@ export function pauseAt(d: Draft): void {
   d.notify("session_paused", "warning", `Paused at ${taskHeadline(d.s, d.s.current_task_index)}. Completed: ${progressOf(d.s).text}.`, d.s.current_task_index);
 }
 
+/** What a parked task's Claude is told when a person continues it without a note. */
+export const PARKED_PROMPT =
+  "You were stopped while waiting for permission for a tool call, because nobody answered in time. A person has now asked you to continue: carry on with the task where you left off, and ask again for what you still need.";
+
 export function startTask(d: Draft, index: number, feedback: string | null): void {
   const s = d.s;
   const task = d.task(index);
   // Retry with feedback continues the Claude session that failed, when there is one to continue.
-  // Not after a rollback: that session remembers changes that are no longer in the tree.
-  const resume = feedback && task.claude_session_id && task.status !== "rolled_back" ? task.claude_session_id : null;
+  // Not after a rollback: that session remembers changes that are no longer in the tree. A task
+  // parked waiting for a permission goes on in its session (the work so far is kept there).
+  const parked = task.resume_on_retry === true && task.claude_session_id !== null && task.status !== "rolled_back";
+  const resume = (feedback || parked) && task.claude_session_id && task.status !== "rolled_back" ? task.claude_session_id : null;
+  if (parked && !feedback) feedback = PARKED_PROMPT;
   Object.assign(task, {
     status: "running",
     attempts: task.attempts + 1,
@@ -152,6 +161,8 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
     commit: null,
     commit_error: null,
     cancel_requested_by: null,
+    stop_reason: null,
+    resume_on_retry: false,
   });
   Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
   d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0 });

@@ -1,4 +1,5 @@
 import type { TaskRecord } from "./state.js";
+import type { PermissionResponse } from "./permission.js";
 
 export type NotifyEvent =
   | "session_started"
@@ -13,6 +14,10 @@ export type NotifyEvent =
   | "task_verifying"
   | "verification_failed"
   | "task_rolled_back"
+  | "permission_requested"
+  | "question_asked"
+  | "permission_answered"
+  | "permission_expired"
   | "session_paused"
   | "session_resumed"
   | "session_completed"
@@ -59,6 +64,10 @@ export type Effect =
    * reset the session branch to that commit (git.commit: task).
    */
   | { type: "rollback_tree"; index: number; tree: string; reset_to: string | null; safety_ref: string }
+  /** Send the answer to a permission request to the task's running Claude. */
+  | { type: "respond_permission"; index: number; attempt: number; request_id: string; response: PermissionResponse }
+  /** Write a user message into the task's running Claude session. */
+  | { type: "tell_task"; index: number; attempt: number; text: string }
   /** End the task's running process (Claude or its verification), whole group. */
   | { type: "cancel_task"; index: number; attempt: number }
   /**

@@ -1,6 +1,7 @@
 import type { TaskDefinition } from "./task.js";
 import type { Progress, RunOutcome } from "./run-outcome.js";
 import type { FileChangeRecord, VerificationRecord } from "./state.js";
+import type { PermissionAsk, PermissionDecision } from "./permission.js";
 
 /** What a person (or n8n, or the CLI) asks for. Every surface turns its input into one of these. */
 export type Command =
@@ -14,7 +15,17 @@ export type Command =
   /** Stop the running task now (Claude, its tools, a running verification); it waits for a person. `by` names who asked. */
   | { type: "cancel"; by?: string | null }
   /** Put the work tree back to before task `index` (default: the last finished one), undoing every later task too. */
-  | { type: "rollback"; index?: number | null; by?: string | null };
+  | { type: "rollback"; index?: number | null; by?: string | null }
+  /**
+   * An answer to a permission request (`id`: its `<session>-p<n>`): allow, always (allow and add
+   * the rule for the session), deny (with `message` for Claude), stop (deny and end the task), or
+   * answer (an AskUserQuestion, with `answers`: question text -> label or free text).
+   */
+  | { type: "answer_permission"; id: string; decision: PermissionDecision | "answer"; message?: string | null; answers?: Record<string, string> | null; by?: string | null }
+  /** A message for the running task's Claude, read on its next turn. */
+  | { type: "tell"; text: string; by?: string | null }
+  /** Remove one of the session's "always allow" rules (later runs are asked again). */
+  | { type: "revoke_rule"; rule: string; by?: string | null };
 
 /** A snapshot of the work tree (src/git/): its tree id and the commit object that keeps it. */
 export interface SnapshotIds {
@@ -77,6 +88,12 @@ export type Report =
   | { type: "task_verified"; index: number; attempt: number; verification: VerificationReport }
   /** The task's changes were committed (git.commit: task): the commit id, null when nothing was due; error when it failed. */
   | { type: "task_committed"; index: number; attempt: number; commit: string | null; error: string | null }
+  /** The running task's Claude asks whether a tool call may run (or asks a question). */
+  | { type: "permission_requested"; index: number; attempt: number; ask: PermissionAsk }
+  /** The CLI withdrew a request it had asked. */
+  | { type: "permission_cancelled"; index: number; attempt: number; request_id: string }
+  /** A pending request's timer: the halfway reminder, or the end of claude.permission_timeout. */
+  | { type: "permission_timer"; id: string; kind: "remind" | "expire" }
   /** The rollback asked for is done (error: why it failed; the tree may be partly restored, the state is unchanged). */
   | { type: "rollback_done"; index: number; restored: string[]; removed: string[]; error: string | null }
   /** The notifier delivered these outbox entries: drop them. */
@@ -90,5 +107,5 @@ export type Report =
 
 export type OrchestratorEvent = Command | Report;
 
-export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback"] as const;
+export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback", "answer_permission", "tell", "revoke_rule"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -6,6 +6,7 @@ import { dropDelivered, logProblem } from "./machine/service-events.js";
 import { handleCommand } from "./machine/session-commands.js";
 import { handleCheckReport } from "./machine/checkpoints.js";
 import { rollbackDone } from "./machine/rollback.js";
+import { handlePermissionReport } from "./machine/permissions.js";
 import { handleRunReport } from "./machine/task-results.js";
 
 export { OUTBOX_LIMIT, type MachineContext, type Reply, type Transition } from "./draft.js";
@@ -35,6 +36,10 @@ export function transition(state: SessionState, event: OrchestratorEvent, ctx: M
       return handleCheckReport(state, event, ctx);
     case "rollback_done":
       return rollbackDone(state, event, ctx);
+    case "permission_requested":
+    case "permission_cancelled":
+    case "permission_timer":
+      return handlePermissionReport(state, event, ctx);
     default:
       return handleRunReport(state, event, ctx);
   }

@@ -1,5 +1,6 @@
 import type { TaskDefinition } from "./task.js";
 import type { TokenUsage } from "./run-outcome.js";
+import type { PermissionRecord } from "./permission.js";
 
 export type SessionStatus =
   | "idle"
@@ -120,6 +121,14 @@ export interface TaskRecord extends TaskDefinition {
   commit?: string | null;
   /** Why the commit could not be made; null when it was (or none was due). */
   commit_error?: string | null;
+  /**
+   * Why the running task is to end interrupted once its run stops: a person pressed Stop on a
+   * permission request ("stopped by Telegram @ana when asked to run Bash: rm -rf build"), or
+   * nobody answered in time ("waited 30 min for permission to run Bash: npm test").
+   */
+  stop_reason?: string | null;
+  /** /retry continues this task's Claude session (it was parked waiting for a permission). */
+  resume_on_retry?: boolean;
   /** Who asked to cancel the running task ("Telegram @ana", "the HTTP API", "the CLI"); it ends as interrupted. */
   cancel_requested_by?: string | null;
 }
@@ -150,6 +159,16 @@ export interface SessionState {
   rollback_pending?: number | null;
   /** The branch this session works on (git.branch), or null. */
   git_branch?: string | null;
+  /**
+   * Claude's permission requests and questions in this session: every pending one (while any is,
+   * every surface shows the session as waiting_permission) and the last answered ones (so a late
+   * press hears who answered). Persisted before anyone is asked.
+   */
+  permissions?: PermissionRecord[];
+  /** Sequence behind permission ids (`<session>-p<n>`). */
+  permission_seq?: number;
+  /** The session's "always allow" rules ("Bash(npm test:*)"), given to every later run as --allowedTools. */
+  always_rules?: string[];
 }
 
 /** What is POSTed to n8n for one event. */

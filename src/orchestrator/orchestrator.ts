@@ -11,6 +11,8 @@ import type { StateStore } from "../store/state-store.js";
 import type { CheckpointSettings } from "../core/draft.js";
 import type { WorkTree } from "../git/work-tree.js";
 import { SerialQueue } from "./serial-queue.js";
+import { PermissionTimers } from "./permission-timers.js";
+import { DEFAULT_PERMISSION_TIMEOUT_S } from "../core/machine/permissions.js";
 import type { Verifier } from "./verifier.js";
 import { TaskRuns, type TaskRunsOptions } from "./task-runs.js";
 
@@ -57,6 +59,8 @@ export interface OrchestratorOptions {
   verifier?: Verifier | null;
   /** orchestrator.verify / verify_retries and git.commit; `git` is set from workTree. */
   checks?: Omit<CheckpointSettings, "git">;
+  /** claude.permission_timeout: seconds a permission request waits for a person (default 1800). */
+  permissionTimeoutS?: number;
 }
 
 /** Longest pause between two tries of a save that must not be lost. */
@@ -104,7 +108,12 @@ export class Orchestrator {
     });
     const checks = options.checks ?? { verify: [], verifyRetries: 0, commit: "none" as const };
     this.#checks = { ...checks, git: (options.workTree ?? null) !== null };
+    this.#permissionTimers = new PermissionTimers((options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S) * 1000, options.clock, (id, kind) => {
+      if (!this.#closing) void this.#dispatchReport({ type: "permission_timer", id, kind });
+    });
   }
+
+  readonly #permissionTimers: PermissionTimers;
 
   readonly #checks: CheckpointSettings;
 
@@ -236,6 +245,7 @@ export class Orchestrator {
    */
   async shutdown(): Promise<void> {
     this.#closing = true;
+    this.#permissionTimers.clear();
     this.#unwatchLogs?.();
     this.#wakeRetry?.(); // a save retrying on a full disk tries once more now, then gives up
     // A result saved while stopping may already have started the next task (see #apply, which
@@ -245,6 +255,7 @@ export class Orchestrator {
       await this.#runs.settled();
       await this.#queue.idle();
     } while (this.#runs.size > 0);
+    this.#permissionTimers.clear();
   }
 
   #dispatchReport(report: Report): Promise<Reply> {
@@ -254,12 +265,14 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks, permissionTimeoutS: this.options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };
     }
     this.#state = t.state;
+    // Stopping: no new timer may hold the process (the restart expires what is pending anyway).
+    if (t.state !== previous && !this.#closing) this.#permissionTimers.sync(t.state);
     this.#logTransition(event, t);
     for (const effect of t.effects) this.#runs.perform(effect, t.state);
     // Stopping: a task the machine just started (the previous one finished meanwhile) is cancelled

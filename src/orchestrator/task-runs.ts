@@ -5,7 +5,7 @@ import type { Effect } from "../core/effects.js";
 import type { AttemptChanges, Report, VerificationReport } from "../core/events.js";
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
 import type { SessionState } from "../core/state.js";
-import type { Runner } from "../runner/runner.js";
+import type { Runner, RunChannel } from "../runner/runner.js";
 import type { LogHealth } from "../logging/log-health.js";
 import type { WorkTree } from "../git/work-tree.js";
 import { endRunLeftovers, type LeftoversEnded, type RunLeftovers } from "./end-run-leftovers.js";
@@ -40,6 +40,8 @@ const DEFAULT_ORPHAN_GRACE_MS = 5000;
 
 interface ActiveRun {
   controller: AbortController;
+  /** The way into the running Claude (claude.permissions: ask), once it is spawned. */
+  channel?: RunChannel;
   done: Promise<void>;
   /** Latest progress not yet reported; at most one report is queued per run (bounded memory). */
   pendingProgress: Progress | null;
@@ -74,6 +76,14 @@ export class TaskRuns {
       case "verify_task":
         this.#verify(effect);
         return;
+      case "respond_permission":
+      case "tell_task": {
+        const run = this.#claudeRunOf(effect.index, effect.attempt);
+        const sent = run?.channel ? (effect.type === "respond_permission" ? run.channel.respond(effect.request_id, effect.response) : run.channel.tell(effect.text)) : false;
+        // Not sent: the run has ended (its pending requests expire with it), or it has no channel.
+        if (!sent) this.#log.warn({ task_index: effect.index, attempt: effect.attempt, effect: effect.type }, "the task's Claude is no longer running; nothing was sent");
+        return;
+      }
       case "commit_task":
         this.#gitStep(async () => {
           const r = await this.#requireTree().commit(effect.message, effect.trailers);
@@ -143,6 +153,13 @@ export class TaskRuns {
     this.#gitSteps.add(p);
   }
 
+  /** The Claude run (not a verification) of a task attempt in flight, the newest when several keys match. */
+  #claudeRunOf(index: number, attempt: number): ActiveRun | null {
+    let found: ActiveRun | null = null;
+    for (const [key, run] of this.#runs) if (key.startsWith(`${index}:${attempt}:`) && !key.includes(":verify:")) found = run;
+    return found;
+  }
+
   /** `<logsDir>/<session>/task-<id>-verify.log`. */
   verifyLogFor(sessionId: string, taskId: number | string): string {
     return this.logFileFor(sessionId, taskId).replace(/-output\.log$/, "-verify.log");
@@ -199,9 +216,12 @@ export class TaskRuns {
       if (controller.signal.aborted) return this.#finish(key, index, attempt, cancelledBeforeSpawn(), null, null, null);
       const outcome = await this.options.runner
         .run(
-          { prompt, logFile, resumeSessionId: resume, signal: controller.signal },
+          { prompt, logFile, resumeSessionId: resume, signal: controller.signal, allowRules: state.always_rules ?? [] },
           {
-            onSpawn: ({ pid, pgid, run_marker, log_error }) => {
+            onPermissionRequest: (ask) => this.options.report({ type: "permission_requested", index, attempt, ask }),
+            onPermissionCancelled: (request_id) => this.options.report({ type: "permission_cancelled", index, attempt, request_id }),
+            onSpawn: ({ pid, pgid, run_marker, log_error, channel }) => {
+              run.channel = channel;
               // A log that could not be opened is said at once, and its path is never recorded.
               if (log_error) this.options.logHealth?.fail("task_output", log_error);
               this.options.report({ type: "task_spawned", index, attempt, pid, pgid, boot_id: this.options.bootId, run_marker: run_marker ?? null, output_log: log_error ? null : logFile, before });

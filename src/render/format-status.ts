@@ -1,5 +1,7 @@
 import { currentTask, progressOf, taskLabel } from "../core/describe.js";
 import { describeChanges, shortCommit } from "../core/describe-changes.js";
+import { describePermission } from "../core/describe-permission.js";
+import { pendingPermissions } from "../core/machine/permissions.js";
 import type { SessionState, SessionStatus, TaskStatus } from "../core/state.js";
 
 /** How each session status reads to a person, emoji first (shared by the CLI and the bot). */
@@ -11,6 +13,19 @@ export const STATUS_TEXT: Record<SessionStatus, string> = {
   task_failed: "❌ Task failed",
   completed: "✅ Completed",
 };
+
+/**
+ * The session's status as every surface shows it: `waiting_permission` while Claude waits for a
+ * person's answer to a permission request or question (state.json keeps `running`, with the
+ * request in `permissions`: the task is still running, its Claude is waiting).
+ */
+export type DisplayStatus = SessionStatus | "waiting_permission";
+
+export function displayStatus(state: SessionState): DisplayStatus {
+  return state.status === "running" && pendingPermissions(state).length > 0 ? "waiting_permission" : state.status;
+}
+
+export const WAITING_PERMISSION_TEXT = "🔐 Waiting for permission";
 
 /** The mark in front of a task in a list. */
 export const TASK_MARK: Record<TaskStatus, string> = {
@@ -39,6 +54,7 @@ export function commandsFor(state: SessionState): string[] {
     case "waiting_approval":
       return ["/approve", "/skip", "/pause"];
     case "running":
+      if (pendingPermissions(state).length > 0) return ["/permissions", "/tell", "/cancel"];
       return state.pause_requested ? ["/status", "/resume", "/skip", "/cancel"] : ["/status", "/pause", "/skip", "/cancel"];
     case "paused":
       return ["/resume", "/skip"];
@@ -60,8 +76,9 @@ export function formatStatus(state: SessionState, now: Date, problems: string[] 
     ...head,
     `Session: ${state.session_id}`,
     `Task file: ${state.task_file}`,
-    `Status: ${STATUS_TEXT[state.status]}${state.pause_requested ? " (pausing after this task)" : ""}`,
+    `Status: ${displayStatus(state) === "waiting_permission" ? WAITING_PERMISSION_TEXT : STATUS_TEXT[state.status]}${state.pause_requested ? " (pausing after this task)" : ""}`,
   ];
+  for (const p of pendingPermissions(state)) lines.push(`Asks (${p.id}): ${p.kind === "question" ? "" : "may it run "}${describePermission(p)}${p.kind === "question" ? "" : "?"} Answer with /permissions.`);
   if (state.waiting_reason) lines.push(`Waiting because ${state.waiting_reason}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`);
   for (const s of ["completed", "skipped", "failed", "interrupted", "rolled_back", "pending"] as TaskStatus[]) {

@@ -19,13 +19,14 @@ function hasFlag(args: readonly string[], ...names: string[]): boolean {
  * `-p` (unless `-p`/`--print` is already there), `--output-format stream-json` (unless an
  * `--output-format` is given: the user's choice wins, but the parser only understands
  * stream-json), `--verbose` (stream-json refuses to run without it), then `--model`,
- * `--max-turns`, `--allowedTools a,b`, `--permission-mode` from config when set, and
- * `--resume <id>` last when continuing a session.
+ * `--max-turns`, `--allowedTools a,b`, `--permission-mode` from config when set, the permission
+ * channel (claude.permissions: ask: `--input-format stream-json --permission-prompt-tool stdio`;
+ * bypass: `--dangerously-skip-permissions`), and `--resume <id>` last when continuing a session.
  * Throws only when cfg.command is empty (config validation should make that impossible).
  */
 export function buildClaudeArgs(
   cfg: ClaudeConfig,
-  opts: { resumeSessionId?: string | null } = {},
+  opts: { resumeSessionId?: string | null; allowRules?: readonly string[] } = {},
 ): ClaudeInvocation {
   const [file, ...lead] = cfg.command;
   if (!file) throw new Error("claude.command is empty: set it to the claude executable (default 'claude')");
@@ -37,8 +38,18 @@ export function buildClaudeArgs(
 
   if (cfg.model) args.push("--model", cfg.model);
   if (cfg.max_turns != null) args.push("--max-turns", String(cfg.max_turns));
-  if (cfg.allowed_tools.length > 0) args.push("--allowedTools", cfg.allowed_tools.join(","));
+  const mode = cfg.permissions ?? "preapproved";
+  // With the permission channel, claude.always_allow and the session's "always" rules are the
+  // CLI's own allow rules too: what was allowed for good is never asked again.
+  const allowed = mode === "ask" ? [...new Set([...cfg.allowed_tools, ...(cfg.always_allow ?? []), ...(opts.allowRules ?? [])])] : cfg.allowed_tools;
+  if (allowed.length > 0) args.push("--allowedTools", allowed.join(","));
   if (cfg.permission_mode) args.push("--permission-mode", cfg.permission_mode);
+  if (mode === "ask") {
+    // The prompt goes in as a stream-json user message and stdin stays open for the answers.
+    if (!hasFlag(args, "--input-format")) args.push("--input-format", "stream-json");
+    if (!hasFlag(args, "--permission-prompt-tool")) args.push("--permission-prompt-tool", "stdio");
+  }
+  if (mode === "bypass" && !hasFlag(args, "--dangerously-skip-permissions")) args.push("--dangerously-skip-permissions");
   if (opts.resumeSessionId) args.push("--resume", opts.resumeSessionId);
 
   return { file, args };

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { execa } from "execa";
 import type { ClaudeConfig } from "../config/config.js";
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
-import type { Runner, RunHooks, RunRequest } from "./runner.js";
+import type { Runner, RunChannel, RunHooks, RunRequest } from "./runner.js";
 import { buildClaudeArgs } from "./build-claude-args.js";
 import { buildChildEnv } from "./child-env.js";
 import { LineSplitter } from "./line-splitter.js";
@@ -116,7 +116,7 @@ export class ClaudeRunner implements Runner {
     const logFacts: OutputLogFacts = { opened: false, error: null };
     try {
       const resolved = await resolveClaudeCommand(this.#cfg.command, { env: this.#opts.env, projectClaude: this.#opts.projectClaude });
-      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId });
+      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId, allowRules: request.allowRules });
       facts.file = file;
       await this.#attempt(file, args, request, hooks, facts, logFacts);
     } catch (err) {
@@ -145,11 +145,14 @@ export class ClaudeRunner implements Runner {
     log?.on("error", (error) => (logFacts.error ??= writeFailed(log.bytesWritten, error)));
     // Every descendant inherits the marker, so what the run leaves outside its group can be found.
     const marker = newRunMarker();
+    // The permission channel: the prompt is a stream-json user message and stdin stays open for
+    // the answers until the result line (closing it early refuses every pending request).
+    const channelled = (cfg.permissions ?? "preapproved") === "ask";
     const child = execa(file, args, {
       cwd: cfg.project_dir,
       env: { ...buildChildEnv(this.#opts.env, this.#opts.dropEnv), ...this.#stateMarkerEnv(), [RUN_MARKER_ENV]: marker },
       extendEnv: false,
-      input: req.prompt,
+      ...(channelled ? { stdin: "pipe" as const } : { input: req.prompt }),
       stdout: "pipe",
       stderr: "pipe",
       buffer: false,
@@ -168,7 +171,38 @@ export class ClaudeRunner implements Runner {
       log?.end();
       return;
     }
-    callHook(() => hooks.onSpawn?.({ pid: pgid, pgid, run_marker: marker, log_error: logFacts.error }));
+    // Requests waiting for a person, and the time spent waiting: the watchdogs do not count it.
+    const pending = new Set<string>();
+    let waitStart: number | null = null;
+    let waitedMs = 0;
+    const stdin = channelled ? child.stdin : null;
+    stdin?.on("error", () => {}); // the child gone: writes fail, send() says so
+    const send = (message: object): boolean => {
+      if (!stdin || stdin.destroyed || stdin.writableEnded) return false;
+      stdin.write(`${JSON.stringify(message)}\n`);
+      return true;
+    };
+    const closeStdin = () => {
+      if (stdin && !stdin.destroyed && !stdin.writableEnded) stdin.end();
+    };
+    const settle = (requestId: string) => {
+      if (!pending.delete(requestId) || pending.size > 0 || waitStart === null) return;
+      waitedMs += mono() - waitStart;
+      waitStart = null;
+      lastActivity = mono();
+    };
+    const channel: RunChannel | undefined = stdin
+      ? {
+          respond: (requestId, response) => {
+            const sent = send({ type: "control_response", response: { subtype: "success", request_id: requestId, response } });
+            settle(requestId);
+            return sent;
+          },
+          tell: (text) => send({ type: "user", message: { role: "user", content: text } }),
+        }
+      : undefined;
+    send({ type: "user", message: { role: "user", content: req.prompt } });
+    callHook(() => hooks.onSpawn?.({ pid: pgid, pgid, run_marker: marker, log_error: logFacts.error, channel }));
 
     let lastActivity = mono();
     let result: ResultLine | null = null;
@@ -194,9 +228,17 @@ export class ClaudeRunner implements Runner {
         emit(ev.progress);
       } else if (ev.type === "assistant") {
         ev.progress.forEach(emit);
+      } else if (ev.type === "permission_request") {
+        if (pending.size === 0) waitStart = mono();
+        pending.add(ev.ask.request_id);
+        callHook(() => hooks.onPermissionRequest?.(ev.ask));
+      } else if (ev.type === "permission_cancelled") {
+        settle(ev.request_id);
+        callHook(() => hooks.onPermissionCancelled?.(ev.request_id));
       } else if (ev.type === "result") {
         const first = result === null;
         result = facts.result = ev.result;
+        closeStdin(); // the run is over: nothing more to answer or tell
         if (first && !facts.endedBy && !hasExited) {
           const at = mono() + cfg.result_grace * 1000;
           stops.push(deadline(cfg.result_grace, () => at, () => end("result_grace")));
@@ -237,8 +279,12 @@ export class ClaudeRunner implements Runner {
     });
 
     const started = mono();
-    stops.push(deadline(cfg.timeout, () => started + cfg.timeout * 1000, () => end("timeout")));
-    stops.push(deadline(cfg.idle_timeout, () => lastActivity + cfg.idle_timeout * 1000, () => end("idle_timeout")));
+    // Waiting for a person is neither work nor silence: both limits move on while a request is pending.
+    const waited = () => waitedMs + (waitStart === null ? 0 : mono() - waitStart);
+    // While waiting, look again in a second (a deadline set far away would not come back when the answer does).
+    const farAway = () => mono() + 1000;
+    stops.push(deadline(cfg.timeout, () => (waitStart !== null ? farAway() : started + cfg.timeout * 1000 + waited()), () => end("timeout")));
+    stops.push(deadline(cfg.idle_timeout, () => (waitStart !== null ? farAway() : lastActivity + cfg.idle_timeout * 1000), () => end("idle_timeout")));
     const onAbort = () => end("cancelled");
     req.signal?.addEventListener("abort", onAbort, { once: true });
     if (req.signal?.aborted) onAbort(); // aborted while we were preparing the spawn
@@ -247,6 +293,7 @@ export class ClaudeRunner implements Runner {
       ({ code: facts.exitCode, signal: facts.signal } = await exited);
     } finally {
       hasExited = true;
+      closeStdin();
       stops.forEach((stop) => stop());
       clearTimeout(killTimer);
       req.signal?.removeEventListener("abort", onAbort);

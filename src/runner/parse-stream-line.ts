@@ -1,4 +1,5 @@
 import type { Progress, TokenUsage } from "../core/run-outcome.js";
+import type { PermissionAsk, PermissionRule } from "../core/permission.js";
 
 /**
  * Pure parser of one line of `claude -p --output-format stream-json --verbose`.
@@ -33,6 +34,10 @@ export type StreamEvent =
   | { type: "init"; session_id: string | null; model: string | null; progress: Progress }
   | { type: "assistant"; session_id: string | null; progress: Progress[] }
   | { type: "result"; result: ResultLine }
+  /** The CLI asks whether a tool call may run (stdio permission channel). */
+  | { type: "permission_request"; ask: PermissionAsk }
+  /** The CLI withdrew a request it asked (an interrupt, or the turn ended). */
+  | { type: "permission_cancelled"; request_id: string }
   | { type: "other"; lineType: string }
   | { type: "malformed"; error: string };
 
@@ -150,5 +155,38 @@ export function parseStreamLine(line: string): StreamEvent {
     return { type: "assistant", session_id: str(msg.session_id), progress: contentProgress(message.content) };
   }
   if (type === "result") return { type: "result", result: parseResult(msg) };
+  if (type === "control_request") {
+    const request = isObject(msg.request) ? msg.request : {};
+    const id = str(msg.request_id);
+    if (id && request.subtype === "can_use_tool") return { type: "permission_request", ask: parseAsk(id, request) };
+    return { type: "other", lineType: `control_request:${str(request.subtype) ?? "?"}` };
+  }
+  if (type === "control_cancel_request") {
+    const id = str(msg.request_id);
+    if (id) return { type: "permission_cancelled", request_id: id };
+  }
   return { type: "other", lineType: type };
+}
+
+/** The first allow rule the CLI suggests ({type: "addRules", rules: [{toolName, ruleContent}]}), or null. */
+function firstSuggestion(v: unknown): PermissionRule | null {
+  if (!Array.isArray(v)) return null;
+  for (const s of v) {
+    if (!isObject(s) || !Array.isArray(s.rules) || (s.behavior !== undefined && s.behavior !== "allow")) continue;
+    const rule = s.rules.find((r): r is Json => isObject(r) && typeof r.toolName === "string");
+    if (rule) return { toolName: rule.toolName as string, ...(typeof rule.ruleContent === "string" && rule.ruleContent !== "" ? { ruleContent: rule.ruleContent } : {}) };
+  }
+  return null;
+}
+
+function parseAsk(requestId: string, r: Json): PermissionAsk {
+  return {
+    request_id: requestId,
+    tool: str(r.tool_name) ?? "tool",
+    input: isObject(r.input) ? r.input : {},
+    description: str(r.description),
+    suggestion: firstSuggestion(r.permission_suggestions),
+    blocked_path: str(r.blocked_path),
+    tool_use_id: str(r.tool_use_id),
+  };
 }

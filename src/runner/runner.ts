@@ -1,4 +1,15 @@
 import type { Progress, RunOutcome } from "../core/run-outcome.js";
+import type { PermissionAsk, PermissionResponse } from "../core/permission.js";
+
+/**
+ * The way into a running Claude (claude.permissions: ask): answers to its permission requests and
+ * messages it reads on its next turn. Each returns false when the run can no longer be written to
+ * (it ended, or stdin closed): the caller then knows the answer did not arrive.
+ */
+export interface RunChannel {
+  respond(requestId: string, response: PermissionResponse): boolean;
+  tell(text: string): boolean;
+}
 
 /** One run of Claude Code for one task attempt. */
 export interface RunRequest {
@@ -10,6 +21,8 @@ export interface RunRequest {
   resumeSessionId?: string | null;
   /** Aborting ends the run: SIGTERM to the process group, SIGKILL after the grace period. */
   signal?: AbortSignal;
+  /** More --allowedTools rules for this run (the session's "always" answers). */
+  allowRules?: readonly string[];
 }
 
 export interface RunHooks {
@@ -19,7 +32,14 @@ export interface RunHooks {
    * recorded so a restart after a crash can end what left the group (see kill-run-leftovers.ts).
    * log_error: why the output log (logFile) could not be opened; absent or null when it was.
    */
-  onSpawn?(info: { pid: number; pgid: number; run_marker?: string; log_error?: string | null }): void;
+  onSpawn?(info: { pid: number; pgid: number; run_marker?: string; log_error?: string | null; channel?: RunChannel }): void;
+  /**
+   * Claude asks whether a tool call may run (claude.permissions: ask). Its wall-clock timeout and
+   * idle watchdog stand still until every pending request is answered through the channel.
+   */
+  onPermissionRequest?(ask: PermissionAsk): void;
+  /** The CLI withdrew a request (an interrupt): it needs no answer any more. */
+  onPermissionCancelled?(requestId: string): void;
   /** One per assistant text / tool_use block, and one for system/init. */
   onProgress?(progress: Progress): void;
 }

@@ -12,7 +12,7 @@ describe("config messages", () => {
     ["claude:\n  timeout: abc\n", {}, "claude.timeout", 'config.yaml: claude.timeout must be a number of seconds > 0 (got "abc")'],
     ["claude:\n  kill_grace: -0.5\n", {}, "claude.kill_grace", "config.yaml: claude.kill_grace must be a number of seconds >= 0 (got -0.5)"],
     ["claude:\n  timout: 5\n", {}, "claude.timout",
-      "config.yaml: unknown key claude.timout (known: command, flags, timeout, idle_timeout, kill_grace, result_grace, model, max_turns, allowed_tools, permission_mode, project_dir, max_continuations); did you mean claude.timeout?"],
+      "config.yaml: unknown key claude.timout (known: command, flags, timeout, idle_timeout, kill_grace, result_grace, model, max_turns, allowed_tools, permission_mode, permissions, always_allow, permission_timeout, project_dir, max_continuations); did you mean claude.timeout?"],
     ["servr:\n  port: 1\n", {}, "servr",
       'config.yaml: unknown section "servr" (known: server, orchestrator, webhooks, claude, git, paths, logging, telegram); did you mean server?'],
     ["paths:\n  tasks: a\n  stat_file: b\n", {}, "paths.tasks",

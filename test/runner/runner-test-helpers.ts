@@ -31,6 +31,10 @@ export function fakeConfig(projectDir: string, over: Partial<ClaudeConfig> = {})
     max_turns: null,
     allowed_tools: [],
     permission_mode: null,
+    // The old channel (prompt on stdin, then closed) unless a test asks for the permission channel.
+    permissions: "preapproved",
+    always_allow: [],
+    permission_timeout: 1800,
     project_dir: projectDir,
     max_continuations: 2,
     ...over,

@@ -10,7 +10,11 @@ const ROLLBACK_TIMEOUT_MS = 150_000;
  * running service over HTTP (like `docker` to its daemon). Prints the service's answer.
  * Exit 0 when done, 1 when the state refused it (409) or the service failed, 2 for a bad request.
  */
-export async function clientCommand({ io, config }: CommandContext, command: string, args: { arg?: string; feedback?: string; confirm?: boolean; json: boolean }): Promise<number> {
+export async function clientCommand(
+  { io, config }: CommandContext,
+  command: string,
+  args: { arg?: string; feedback?: string; confirm?: boolean; id?: string; decision?: string; text?: string; json: boolean },
+): Promise<number> {
   const body: Record<string, unknown> = {};
   const arg = args.arg?.trim();
   if (command === "logs" && arg) body.lines = /^\d+$/.test(arg) ? Number(arg) : arg;
@@ -21,7 +25,9 @@ export async function clientCommand({ io, config }: CommandContext, command: str
     body.confirm = args.confirm === true;
     body.by = "the CLI";
   }
-  if (command === "cancel") body.by = "the CLI";
+  if (command === "cancel" || command === "tell" || command === "permission") body.by = "the CLI";
+  if (command === "tell") body.text = args.text ?? "";
+  if (command === "permission") Object.assign(body, { id: args.id, decision: args.decision, ...(args.text ? { message: args.text } : {}) });
   // A rollback answers once the work tree is restored, which may take longer than a command.
   const { status, json } = await callServer(await config(), command, body, command === "rollback" ? ROLLBACK_TIMEOUT_MS : undefined);
   if (args.json) println(io.stdout, JSON.stringify(json, null, 2));

@@ -5,6 +5,7 @@ import { systemClock } from "../../core/clock.js";
 import { progressOf, taskHeadline } from "../../core/describe.js";
 import { sessionIdFor } from "../../core/session-id.js";
 import { startSession } from "../../orchestrator/start-session.js";
+import { answerPermissionsInline } from "./answer-permissions-inline.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { formatStatus } from "../../render/format-status.js";
 import { loadTaskFile } from "../../tasks/load-task-file.js";
@@ -35,9 +36,12 @@ export async function runCommand({ io, config: loadConfig }: CommandContext, fil
   try {
     const o = app.orchestrator;
     const stopReporting = reportProgress(o, log);
+    // Claude's permission requests: asked here in a terminal, denied (saying why) without one.
+    const stopAnswering = answerPermissionsInline(o, io, log, (q) => ask(io, q, stop));
     const first = await begin(o, taskFile, tasks, args.fresh, io, app.config.git.branch);
     const code = stop.signal.aborted ? EXIT.interrupted : first ?? (await drive(o, app, args.yes, io, stop));
     stopReporting();
+    stopAnswering();
     if (code !== EXIT.interrupted) {
       println(io.stdout, formatStatus(o.state, systemClock.now()));
       return code;

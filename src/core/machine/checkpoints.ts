@@ -204,6 +204,23 @@ export function failTask(d: Draft, index: number, error: string): Transition {
   return d.done(`${headline} failed: ${error}. Send /retry to run it again or /skip to move on.`);
 }
 
+/**
+ * Stopped at a permission request (a person pressed Stop, or nobody answered in time):
+ * interrupted with the reason, and the session waits; a parked one continues its Claude session on /retry.
+ */
+export function stoppedAtPermission(d: Draft, index: number): Transition {
+  const task = d.task(index);
+  const reason = task.stop_reason ?? "stopped at a permission request";
+  Object.assign(task, { status: "interrupted", result: "interrupted", error: reason, phase: null, stop_reason: null });
+  d.s.pause_requested = false;
+  const headline = taskHeadline(d.s, index);
+  const changes = changesLine(task);
+  const next = task.resume_on_retry ? " Send /retry to continue it in the same Claude session, or /skip." : " Send /retry to run it again, or /skip.";
+  d.notify("task_interrupted", "warning", `⏹ ${headline}: ${reason}.${next}${changes ? `\n${changes}` : ""}`, index);
+  waitFor(d, index, reason);
+  return d.done(`${headline}: ${reason}.`);
+}
+
 /** A person cancelled the running task: interrupted, and the session waits for them. */
 export function cancelled(d: Draft, index: number): Transition {
   const task = d.task(index);

@@ -3,6 +3,7 @@ import type { SessionState } from "../state.js";
 import { taskHeadline, taskLabel } from "../describe.js";
 import { Draft, waitFor, type MachineContext, type Transition } from "../draft.js";
 import { ignore } from "./replies.js";
+import { expirePending } from "./permissions.js";
 
 // A restart, and the end of what an interrupted run left running.
 
@@ -65,6 +66,9 @@ export function recover(state: SessionState, bootId: string | null, ctx: Machine
   // Nothing we may signal (no marker; a group of an earlier boot): nothing to keep either.
   if (!leftovers) Object.assign(task, { pid: null, pgid: null, run_marker: null });
   d.s.pause_requested = false;
+  // A run that was waiting for a person is resumable: /retry continues its Claude session and it asks again.
+  if ((d.s.permissions ?? []).some((p) => p.index === index && p.status === "pending")) task.resume_on_retry = true;
+  expirePending(d, index, "the task was interrupted by a restart; /retry continues it");
   d.notify("task_interrupted", "warning", `${taskHeadline(d.s, index)} was interrupted by a restart.`, index);
   waitFor(d, index, "it was interrupted by a restart and may have changed files");
   return d.done(`${taskHeadline(d.s, index)} was interrupted; waiting for /retry or /skip.`);

@@ -4,6 +4,7 @@ import { progressOf, taskHeadline, taskLabel } from "../describe.js";
 import { Draft, markSkipped, moveTo, pauseAt, previousOf, startTask, type MachineContext, type Transition } from "../draft.js";
 import { ignore, refuse } from "./replies.js";
 import { rollback } from "./rollback.js";
+import { answerPermission, revokeRule, tell } from "./permissions.js";
 
 /** A person's commands: start, approve, pause, resume, skip, retry, cancel (rollback: rollback.ts). */
 export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
@@ -11,6 +12,9 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
     return ignore(state, `A rollback of ${taskLabel(state, state.rollback_pending as number)} is under way; send the command again in a moment.`);
   }
   if (cmd.type === "rollback") return rollback(state, cmd, ctx);
+  if (cmd.type === "answer_permission") return answerPermission(state, cmd, ctx);
+  if (cmd.type === "tell") return tell(state, cmd, ctx);
+  if (cmd.type === "revoke_rule") return revokeRule(state, cmd, ctx);
   const status = state.status;
   const current = state.tasks[state.current_task_index];
   switch (cmd.type) {

@@ -3,7 +3,8 @@ import type { Report } from "../events.js";
 import type { SessionState } from "../state.js";
 import { taskHeadline } from "../describe.js";
 import { Draft, markSkipped, moveTo, type MachineContext, type Transition } from "../draft.js";
-import { cancelled, checkTask, durationOf, failTask, hasChecks, interruptedByShutdown, recordChanges } from "./checkpoints.js";
+import { cancelled, checkTask, durationOf, failTask, hasChecks, interruptedByShutdown, recordChanges, stoppedAtPermission } from "./checkpoints.js";
+import { expirePending } from "./permissions.js";
 import { ignore } from "./replies.js";
 
 type RunReport = Extract<Report, { type: "task_spawned" | "task_progress" | "task_finished" }>;
@@ -42,6 +43,8 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   const { index, outcome } = report;
   const d = new Draft(state, ctx);
   const task = d.task(index);
+  // The CLI that asked is gone: what it asked needs no answer any more.
+  expirePending(d, index, "the run ended before it was answered");
   // Continuations and fix runs of one attempt add up: the person pays for all of them.
   const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
   const continued = task.continuations > 0 || (task.verification ?? null) !== null;
@@ -68,7 +71,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   });
   recordChanges(task, report.changes ?? null, report.git_error ?? null);
   const max = ctx.maxContinuations ?? 0;
-  if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && task.claude_session_id && task.continuations < max) {
+  if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && !task.stop_reason && task.claude_session_id && task.continuations < max) {
     // Not a failure yet: the same Claude session goes on where it stopped (--resume).
     task.continuations += 1;
     const note = `${taskHeadline(d.s, index)} reached its turn limit; auto-continuing (${task.continuations}/${max})`;
@@ -81,7 +84,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   const headline = taskHeadline(d.s, index);
   // A run that finished anyway while being skipped or cancelled keeps its result, unless it has
   // checks: those are not run for a person who asked to stop, and unchecked work is no completion.
-  const stopping = task.skip_requested || Boolean(task.cancel_requested_by);
+  const stopping = task.skip_requested || Boolean(task.cancel_requested_by) || Boolean(task.stop_reason);
   if (outcome.ok && !(stopping && hasChecks(task, ctx))) return checkTask(d, index);
   Object.assign(task, { completed_at: ctx.now, duration_s: durationOf(task.started_at, ctx.now), run_marker: null, phase: null });
   if (task.skip_requested) {
@@ -90,6 +93,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
     return d.done(`Skipped ${headline}. ${next}`);
   }
   if (task.cancel_requested_by) return cancelled(d, index);
+  if (task.stop_reason) return stoppedAtPermission(d, index);
   if (outcome.kind === "cancelled") return interruptedByShutdown(d, index);
   return failTask(d, index, outcome.reason ?? "failed");
 }
