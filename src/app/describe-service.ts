@@ -39,6 +39,10 @@ export function describeServiceLines(o: {
   const n8n = config.webhooks.n8n_notify_url;
   lines.push(n8n ? `n8n notifications: on, to ${safeOrigin(n8n)}` : "n8n notifications: off (set N8N_NOTIFY_URL)");
   lines.push(`claude: ${config.claude.command.join(" ")} in ${config.claude.project_dir} (set CLAUDE_CLI_PATH or claude.command to change)`);
+  const perms = config.claude.permissions;
+  if (perms === "bypass") lines.push("permissions: bypass (--dangerously-skip-permissions): Claude is never asked about a tool call, nothing reaches you before it runs");
+  else if (perms === "preapproved") lines.push("permissions: preapproved: only claude.allowed_tools / permission_mode; other tool calls are refused and reported");
+  else lines.push(`permissions: ask: tool calls the CLI's rules do not allow are asked of you (${o.telegram ? "Telegram, " : ""}HTTP); unanswered for ${Math.round(config.claude.permission_timeout / 60)} min, the task is parked`);
   return lines;
 }
 

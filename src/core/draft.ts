@@ -77,10 +77,11 @@ export class Draft {
     }
     return this.s.tasks[index] as TaskRecord;
   }
-  notify(event: Notification["event"], level: Notification["level"], message: string, task_index: number | null): void {
-    this.effects.push({ type: "notify", notification: { event, level, message, task_index } });
+  notify(event: Notification["event"], level: Notification["level"], message: string, task_index: number | null, permission_id?: string): void {
+    const notification: Notification = { event, level, message, task_index, ...(permission_id ? { permission_id } : {}) };
+    this.effects.push({ type: "notify", notification });
     if (this.ctx.outbox && event !== "task_progress") {
-      this.s.outbox.push(buildPayload(this.s, { event, level, message, task_index }, this.ctx.now));
+      this.s.outbox.push(buildPayload(this.s, notification, this.ctx.now));
       if (this.s.outbox.length > OUTBOX_LIMIT) this.s.outbox.splice(0, this.s.outbox.length - OUTBOX_LIMIT);
     }
   }

@@ -33,6 +33,8 @@ export interface Notification {
   message: string;
   /** Index of the task it is about, or null for session-wide events. */
   task_index: number | null;
+  /** The permission request it is about (permission_* and question_asked), by id. */
+  permission_id?: string;
 }
 
 /** What the machine wants done. Plain data: the orchestrator hands each to an edge. */

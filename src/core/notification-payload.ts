@@ -1,6 +1,20 @@
 import type { Notification } from "./effects.js";
 import { progressOf } from "./describe.js";
 import type { NotificationPayload, SessionState } from "./state.js";
+import { alwaysRuleOf, ruleText } from "./permission.js";
+import { describePermission } from "./describe-permission.js";
+
+/** Longest tool input sent in a payload (the whole input stays in the state); longer is cut with a note. */
+const MAX_INPUT_CHARS = 8000;
+
+/** The request a permission notification is about, for a workflow to show and answer it (its id). */
+function permissionPayload(s: SessionState, id: string): NotificationPayload["permission"] {
+  const p = (s.permissions ?? []).find((x) => x.id === id);
+  if (!p) return null;
+  const text = JSON.stringify(p.input);
+  const input = text.length > MAX_INPUT_CHARS ? { truncated: `${text.slice(0, MAX_INPUT_CHARS)}…` } : p.input;
+  return { id: p.id, kind: p.kind, tool: p.tool, input, summary: describePermission(p), description: p.description, always_rule: ruleText(alwaysRuleOf(p)), blocked_path: p.blocked_path, status: p.status, answered_by: p.answered_by };
+}
 
 /**
  * The JSON n8n receives for a notification: `{id, event, type, message, session_id, task, progress,
@@ -39,5 +53,6 @@ export function buildPayload(s: SessionState, n: Notification, now: string): Not
         : null,
     progress: { done, total, percent },
     timestamp: now,
+    ...(n.permission_id ? { permission: permissionPayload(s, n.permission_id) } : {}),
   };
 }

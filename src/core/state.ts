@@ -197,6 +197,19 @@ export interface NotificationPayload {
   } | null;
   progress: { done: number; total: number; percent: number };
   timestamp: string;
+  /** permission_* and question_asked: the request, so a workflow can show it and answer it by id. */
+  permission?: {
+    id: string;
+    kind: "tool" | "question";
+    tool: string;
+    input: Record<string, unknown>;
+    summary: string;
+    description: string | null;
+    always_rule: string;
+    blocked_path: string | null;
+    status: string;
+    answered_by: string | null;
+  } | null;
 }
 
 export function createIdleState(): SessionState {

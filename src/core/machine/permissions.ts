@@ -37,7 +37,7 @@ export function handlePermissionReport(state: SessionState, report: PermissionRe
       if (!record) return ignore(state, `Ignored a stale permission_cancelled ${report.request_id}.`);
       const d = new Draft(state, ctx);
       closeRecord(d, record.id, { status: "expired", message: "Claude withdrew the request", answered_by: null });
-      d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, record.index)}: Claude withdrew its request to run ${describePermission(record)}.`, record.index);
+      d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, record.index)}: Claude withdrew its request to run ${describePermission(record)}.`, record.index, record.id);
       return d.done("withdrawn");
     }
     case "permission_timer":
@@ -68,8 +68,8 @@ function requested(state: SessionState, report: Extract<PermissionReport, { type
   };
   d.s.permissions = [...(d.s.permissions ?? []), record];
   const headline = taskHeadline(d.s, report.index);
-  if (kind === "question") d.notify("question_asked", "info", `❓ ${headline}: Claude asks: ${describePermission(record)}`, report.index);
-  else d.notify("permission_requested", "warning", `🔐 ${headline} wants to run ${describePermission(record)}`, report.index);
+  if (kind === "question") d.notify("question_asked", "info", `❓ ${headline}: Claude asks: ${describePermission(record)}`, report.index, record.id);
+  else d.notify("permission_requested", "warning", `🔐 ${headline} wants to run ${describePermission(record)}`, report.index, record.id);
   return d.done(`asked ${record.id}`);
 }
 
@@ -83,7 +83,7 @@ function timer(state: SessionState, report: Extract<PermissionReport, { type: "p
     if (record.reminded) return ignore(state, "already reminded");
     closeRecord(d, record.id, { reminded: true });
     const notice = record.kind === "question" ? "question_asked" : "permission_requested";
-    d.notify(notice, "warning", `⏰ Still waiting: ${headline} wants ${record.kind === "question" ? "an answer" : `to run ${describePermission(record)}`}. Unanswered, it is denied and the task parked in ${waitText((ctx.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S) / 2)}.`, record.index);
+    d.notify(notice, "warning", `⏰ Still waiting: ${headline} wants ${record.kind === "question" ? "an answer" : `to run ${describePermission(record)}`}. Unanswered, it is denied and the task parked in ${waitText((ctx.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S) / 2)}.`, record.index, record.id);
     return d.done("reminded");
   }
   const reason = `waited ${timeout} for permission to run ${describePermission(record)}`;
@@ -92,7 +92,7 @@ function timer(state: SessionState, report: Extract<PermissionReport, { type: "p
   // Parked, not failed: /retry continues the same Claude session, and the question comes again.
   Object.assign(task, { stop_reason: reason, resume_on_retry: true });
   respond(d, record, { behavior: "deny", message: `No one answered within ${timeout}; the task is parked until a person continues it.`, interrupt: true });
-  d.notify("permission_expired", "warning", `⌛ ${headline}: ${reason}; it is parked. Send /retry to continue it (the same Claude session; it asks again).`, record.index);
+  d.notify("permission_expired", "warning", `⌛ ${headline}: ${reason}; it is parked. Send /retry to continue it (the same Claude session; it asks again).`, record.index, record.id);
   return d.done(reason);
 }
 
@@ -110,7 +110,7 @@ export function answerPermission(state: SessionState, cmd: Extract<Command, { ty
     if (Object.keys(answers).length === 0) return ignore(state, `${cmd.id} is a question: answer it with answers (question -> option or text), or deny it.`);
     closeRecord(d, record.id, { status: "answered", answered_by: by, answers });
     respond(d, record, { behavior: "allow", updatedInput: { ...record.input, answers } });
-    d.notify("permission_answered", "info", `💬 ${headline}: answered by ${by}: ${Object.values(answers).join("; ")}`, record.index);
+    d.notify("permission_answered", "info", `💬 ${headline}: answered by ${by}: ${Object.values(answers).join("; ")}`, record.index, record.id);
     return d.done(`Answered: ${Object.values(answers).join("; ")}`);
   }
   switch (cmd.decision) {
@@ -118,7 +118,7 @@ export function answerPermission(state: SessionState, cmd: Extract<Command, { ty
     case "answer": {
       closeRecord(d, record.id, { status: "allowed", answered_by: by });
       respond(d, record, { behavior: "allow", updatedInput: record.input });
-      d.notify("permission_answered", "info", `✅ ${headline}: ${what} allowed by ${by}.`, record.index);
+      d.notify("permission_answered", "info", `✅ ${headline}: ${what} allowed by ${by}.`, record.index, record.id);
       return d.done(`Allowed ${what}.`);
     }
     case "always": {
@@ -127,14 +127,14 @@ export function answerPermission(state: SessionState, cmd: Extract<Command, { ty
       closeRecord(d, record.id, { status: "always", answered_by: by, message: text });
       d.s.always_rules = [...new Set([...(d.s.always_rules ?? []), text])];
       respond(d, record, { behavior: "allow", updatedInput: record.input, updatedPermissions: [{ type: "addRules", rules: [rule], behavior: "allow", destination: "session" }] });
-      d.notify("permission_answered", "info", `✅ ${headline}: ${what} allowed by ${by}, and ${text} from now on in this session.`, record.index);
+      d.notify("permission_answered", "info", `✅ ${headline}: ${what} allowed by ${by}, and ${text} from now on in this session.`, record.index, record.id);
       return d.done(`Allowed ${what}, and ${text} for the rest of the session.`);
     }
     case "deny": {
       const message = cmd.message?.trim() || `${by} denied this.`;
       closeRecord(d, record.id, { status: "denied", answered_by: by, message });
       respond(d, record, { behavior: "deny", message });
-      d.notify("permission_answered", "info", `🚫 ${headline}: ${what} denied by ${by}${cmd.message?.trim() ? `: ${message}` : "."}`, record.index);
+      d.notify("permission_answered", "info", `🚫 ${headline}: ${what} denied by ${by}${cmd.message?.trim() ? `: ${message}` : "."}`, record.index, record.id);
       return d.done(`Denied ${what}.`);
     }
     case "stop": {
@@ -142,7 +142,7 @@ export function answerPermission(state: SessionState, cmd: Extract<Command, { ty
       closeRecord(d, record.id, { status: "stopped", answered_by: by, message });
       Object.assign(d.task(record.index), { stop_reason: `stopped by ${by} when asked to run ${what}` });
       respond(d, record, { behavior: "deny", message, interrupt: true });
-      d.notify("permission_answered", "warning", `⏹ ${headline}: ${what} denied and the task stopped by ${by}.`, record.index);
+      d.notify("permission_answered", "warning", `⏹ ${headline}: ${what} denied and the task stopped by ${by}.`, record.index, record.id);
       return d.done(`Stopping ${taskLabel(d.s, record.index)}: ${what} denied.`);
     }
   }
@@ -183,7 +183,7 @@ export function expirePending(d: Draft, index: number, why: string): void {
   for (const p of pendingPermissions(d.s)) {
     if (p.index !== index) continue;
     closeRecord(d, p.id, { status: "expired", message: why, answered_by: null });
-    d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, index)}: the request to run ${describePermission(p)} expired: ${why}.`, index);
+    d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, index)}: the request to run ${describePermission(p)} expired: ${why}.`, index, p.id);
   }
 }
 
