@@ -37,6 +37,8 @@ export interface TaskRunsOptions {
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
+/** How long a Claude told to stop (a permission denied with interrupt) gets to end its run by itself, beyond kill_grace. */
+const STOP_GRACE_MS = 5000;
 
 interface ActiveRun {
   controller: AbortController;
@@ -82,6 +84,18 @@ export class TaskRuns {
         const sent = run?.channel ? (effect.type === "respond_permission" ? run.channel.respond(effect.request_id, effect.response) : run.channel.tell(effect.text)) : false;
         // Not sent: the run has ended (its pending requests expire with it), or it has no channel.
         if (!sent) this.#log.warn({ task_index: effect.index, attempt: effect.attempt, effect: effect.type }, "the task's Claude is no longer running; nothing was sent");
+        // A deny that stops the task: the CLI ends its run itself; one that does not is ended
+        // after the grace (SIGTERM to its group, SIGKILL after kill_grace), so Stop never hangs.
+        if (run && effect.type === "respond_permission" && effect.response.behavior === "deny" && effect.response.interrupt) {
+          const grace = (this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS) + STOP_GRACE_MS;
+          const timer = setTimeout(() => {
+            if (!run.controller.signal.aborted && [...this.#runs.values()].includes(run)) {
+              this.#log.warn({ task_index: effect.index }, `claude did not stop within ${grace / 1000} s of being told to; ending it`);
+              run.controller.abort();
+            }
+          }, grace);
+          void run.done.finally(() => clearTimeout(timer));
+        }
         return;
       }
       case "commit_task":
