@@ -1,6 +1,7 @@
 import type { Config } from "../config/config.js";
 import type { SessionState } from "../core/state.js";
 import { taskLabel } from "../core/describe.js";
+import { waitText } from "../core/machine/permissions.js";
 
 /**
  * The few lines `serve` prints at start: what is on, what is off and why, how to talk to it.
@@ -42,7 +43,7 @@ export function describeServiceLines(o: {
   const perms = config.claude.permissions;
   if (perms === "bypass") lines.push("permissions: bypass (--dangerously-skip-permissions): Claude is never asked about a tool call, nothing reaches you before it runs");
   else if (perms === "preapproved") lines.push("permissions: preapproved: only claude.allowed_tools / permission_mode; other tool calls are refused and reported");
-  else lines.push(`permissions: ask: tool calls the CLI's rules do not allow are asked of you (${o.telegram ? "Telegram, " : ""}HTTP); unanswered for ${Math.round(config.claude.permission_timeout / 60)} min, the task is parked`);
+  else lines.push(`permissions: ask: tool calls the CLI's rules do not allow are asked of you (${o.telegram ? "Telegram, " : ""}HTTP); unanswered for ${waitText(config.claude.permission_timeout)}, the task is parked`);
   return lines;
 }
 

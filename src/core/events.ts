@@ -89,7 +89,8 @@ export type Report =
   /** The task's changes were committed (git.commit: task): the commit id, null when nothing was due; error when it failed. */
   | { type: "task_committed"; index: number; attempt: number; commit: string | null; error: string | null }
   /** The running task's Claude asks whether a tool call may run (or asks a question). */
-  | { type: "permission_requested"; index: number; attempt: number; ask: PermissionAsk }
+  /** session_id: the Claude session asking (from its init line), saved now so a parked or crashed task can be resumed. */
+  | { type: "permission_requested"; index: number; attempt: number; ask: PermissionAsk; session_id?: string | null }
   /** The CLI withdrew a request it had asked. */
   | { type: "permission_cancelled"; index: number; attempt: number; request_id: string }
   /** A pending request's timer: the halfway reminder, or the end of claude.permission_timeout. */

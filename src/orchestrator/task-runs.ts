@@ -37,8 +37,8 @@ export interface TaskRunsOptions {
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
-/** How long a Claude told to stop (a permission denied with interrupt) gets to end its run by itself, beyond kill_grace. */
-const STOP_GRACE_MS = 5000;
+/** How long a Claude told to stop (a permission denied with interrupt) gets beyond kill_grace to end its run by itself (the real CLI takes milliseconds). */
+const STOP_GRACE_MS = 0;
 
 interface ActiveRun {
   controller: AbortController;
@@ -85,7 +85,7 @@ export class TaskRuns {
         // Not sent: the run has ended (its pending requests expire with it), or it has no channel.
         if (!sent) this.#log.warn({ task_index: effect.index, attempt: effect.attempt, effect: effect.type }, "the task's Claude is no longer running; nothing was sent");
         // A deny that stops the task: the CLI ends its run itself; one that does not is ended
-        // after the grace (SIGTERM to its group, SIGKILL after kill_grace), so Stop never hangs.
+        // after kill_grace (then SIGTERM to its group, SIGKILL after kill_grace), so Stop never hangs.
         if (run && effect.type === "respond_permission" && effect.response.behavior === "deny" && effect.response.interrupt) {
           const grace = (this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS) + STOP_GRACE_MS;
           const timer = setTimeout(() => {
@@ -232,7 +232,7 @@ export class TaskRuns {
         .run(
           { prompt, logFile, resumeSessionId: resume, signal: controller.signal, allowRules: state.always_rules ?? [] },
           {
-            onPermissionRequest: (ask) => this.options.report({ type: "permission_requested", index, attempt, ask }),
+            onPermissionRequest: (ask, session_id) => this.options.report({ type: "permission_requested", index, attempt, ask, session_id }),
             onPermissionCancelled: (request_id) => this.options.report({ type: "permission_cancelled", index, attempt, request_id }),
             onSpawn: ({ pid, pgid, run_marker, log_error, channel }) => {
               run.channel = channel;

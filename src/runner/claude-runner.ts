@@ -231,7 +231,7 @@ export class ClaudeRunner implements Runner {
       } else if (ev.type === "permission_request") {
         if (pending.size === 0) waitStart = mono();
         pending.add(ev.ask.request_id);
-        callHook(() => hooks.onPermissionRequest?.(ev.ask));
+        callHook(() => hooks.onPermissionRequest?.(ev.ask, facts.initSessionId ?? null));
       } else if (ev.type === "permission_cancelled") {
         settle(ev.request_id);
         callHook(() => hooks.onPermissionCancelled?.(ev.request_id));

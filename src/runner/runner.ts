@@ -37,7 +37,7 @@ export interface RunHooks {
    * Claude asks whether a tool call may run (claude.permissions: ask). Its wall-clock timeout and
    * idle watchdog stand still until every pending request is answered through the channel.
    */
-  onPermissionRequest?(ask: PermissionAsk): void;
+  onPermissionRequest?(ask: PermissionAsk, sessionId: string | null): void;
   /** The CLI withdrew a request (an interrupt): it needs no answer any more. */
   onPermissionCancelled?(requestId: string): void;
   /** One per assistant text / tool_use block, and one for system/init. */

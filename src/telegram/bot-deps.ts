@@ -7,6 +7,7 @@ import type { Logger } from "../logging/create-logger.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import type { ChatSender } from "./chat-sender.js";
 import type { CommandOrigins } from "./command-origins.js";
+import type { PermissionReporter } from "./permissions/permission-reporter.js";
 
 /** The context of the outside middleware tree (conversations see a plain Context). */
 export type BotContext = ConversationFlavor<Context>;
@@ -16,6 +17,8 @@ export interface BotDeps {
   orchestrator: Orchestrator;
   sender: ChatSender;
   origins: CommandOrigins;
+  /** The permission requests' messages: sent, reminded, edited to their outcome. */
+  permissions: PermissionReporter;
   tasksDir: string;
   clock: Clock;
   log: Logger;

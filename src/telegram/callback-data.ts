@@ -8,9 +8,16 @@
  * instead of acting on whatever the session is doing now.
  *
  * Prefixes: "cp:" checkpoint (approve / skip / pause), "sk:" skip confirmation, "tk:" a task's
- * Diff / Rollback, "rb:" rollback confirmation, "tf:" task-file picker.
+ * Diff / Rollback, "rb:" rollback confirmation, "tf:" task-file picker, "pm:" a permission
+ * request's Allow / Always / Deny / Stop, "qa:" / "qd:" a question's option / Done, "rv:" revoke
+ * an "always" rule.
+ *
+ * A permission button names its request by the id's session (as a tag) and sequence number
+ * (`<session>-p<n>`), never by position or by "the pending one": a press is acted on only when
+ * a record with exactly that id is in the state, and the core decides whether it is still open.
  */
 import { createHash } from "node:crypto";
+import type { PermissionRecord } from "../core/permission.js";
 import type { SessionState } from "../core/state.js";
 
 export const CALLBACK_DATA_MAX_BYTES = 64;
@@ -109,6 +116,58 @@ export function decodeFilePick(data: string): number | "cancel" | null {
   if (data === FILE_CANCEL) return "cancel";
   const m = /^tf:(\d{1,3})$/.exec(data);
   return m ? Number(m[1]) : null;
+}
+
+/** A permission request as a button names it: the tag of its id's session part and its sequence number. */
+export interface PermissionRef {
+  session: string;
+  seq: number;
+}
+
+export type PermissionAction = "allow" | "always" | "deny" | "stop";
+const PERMISSION_CODES: Record<PermissionAction, string> = { allow: "a", always: "w", deny: "d", stop: "s" };
+
+/** The ref of a permission id `<session>-p<n>`; null for an id of another shape. */
+export function permissionRef(id: string): PermissionRef | null {
+  const m = /^(.*)-p(\d{1,9})$/.exec(id);
+  return m ? { session: sessionTag(m[1] as string), seq: Number(m[2]) } : null;
+}
+
+/** The record `ref` names, when the state still holds it (pending or answered); null otherwise. */
+export function findPermission(state: SessionState, ref: PermissionRef): PermissionRecord | null {
+  return (state.permissions ?? []).find((p) => {
+    const own = permissionRef(p.id);
+    return own !== null && own.seq === ref.seq && own.session === ref.session;
+  }) ?? null;
+}
+
+export const encodePermission = (action: PermissionAction, ref: PermissionRef): string => checked(`pm:${PERMISSION_CODES[action]}:${ref.session}:${ref.seq}`);
+export function decodePermission(data: string): { action: PermissionAction; ref: PermissionRef } | null {
+  const m = /^pm:([awds]):([0-9a-f]{8}):(\d{1,9})$/.exec(data);
+  const action = m ? (Object.keys(PERMISSION_CODES) as PermissionAction[]).find((a) => PERMISSION_CODES[a] === m[1]) : undefined;
+  return m && action ? { action, ref: { session: m[2] as string, seq: Number(m[3]) } } : null;
+}
+
+/** A question's option (question `q`, option `o`, both positions in the request's input) and its Done button. */
+export const encodeQuestionOption = (ref: PermissionRef, q: number, o: number): string => checked(`qa:${ref.session}:${ref.seq}:${q}:${o}`);
+export const encodeQuestionDone = (ref: PermissionRef): string => checked(`qd:${ref.session}:${ref.seq}`);
+export type QuestionPress = { kind: "option"; ref: PermissionRef; question: number; option: number } | { kind: "done"; ref: PermissionRef };
+export function decodeQuestionPress(data: string): QuestionPress | null {
+  const option = /^qa:([0-9a-f]{8}):(\d{1,9}):(\d{1,2}):(\d{1,2})$/.exec(data);
+  if (option) return { kind: "option", ref: { session: option[1] as string, seq: Number(option[2]) }, question: Number(option[3]), option: Number(option[4]) };
+  const done = /^qd:([0-9a-f]{8}):(\d{1,9})$/.exec(data);
+  return done ? { kind: "done", ref: { session: done[1] as string, seq: Number(done[2]) } } : null;
+}
+
+/** Short tag of an "always" rule's text: the Revoke button names the rule, not its position in a list that changes. */
+export function ruleTag(rule: string): string {
+  return createHash("sha256").update(rule).digest("hex").slice(0, 8);
+}
+
+export const encodeRevoke = (session: string, rule: string): string => checked(`rv:${session}:${ruleTag(rule)}`);
+export function decodeRevoke(data: string): { session: string; rule: string } | null {
+  const m = /^rv:([0-9a-f]{8}):([0-9a-f]{8})$/.exec(data);
+  return m ? { session: m[1] as string, rule: m[2] as string } : null;
 }
 
 function encodeRef(ref: TaskRef): string {

@@ -55,16 +55,19 @@ export class ChatSender {
   }
 
   /**
-   * Sends `html` (in several messages when longer than one), the keyboard under the last part.
-   * Resolves with the last part's message id, or null when it could not be sent (logged).
+   * Sends `html` (in several messages when longer than one), the keyboard under the last part;
+   * `replyTo`: as a reply to that message (the first part). Resolves with the last part's message
+   * id, or null when it could not be sent (logged).
    */
-  send(chatId: ChatId, html: string, keyboard: InlineKeyboardMarkup | null = null): Promise<number | null> {
+  send(chatId: ChatId, html: string, keyboard: InlineKeyboardMarkup | null = null, options: { replyTo?: number } = {}): Promise<number | null> {
     return this.#enqueue(chatId, "sendMessage", html, async (signal) => {
       const parts = splitHtml(html);
       let last: number | null = null;
+      // A reply to a message that is gone is sent as a plain message rather than refused.
+      const reply = options.replyTo !== undefined ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } } : {};
       for (const [i, part] of parts.entries()) {
         const markup = keyboard && i === parts.length - 1 ? { reply_markup: keyboard } : {};
-        const message = await this.api.sendMessage(chatId, part, { parse_mode: "HTML", link_preview_options: { is_disabled: true }, ...markup }, signal);
+        const message = await this.api.sendMessage(chatId, part, { parse_mode: "HTML", link_preview_options: { is_disabled: true }, ...(i === 0 ? reply : {}), ...markup }, signal);
         last = message.message_id;
       }
       return last;

@@ -3,9 +3,10 @@
  * of what it does, to the allowed chats only. Built on grammY; every command goes through
  * Control.execute, like the HTTP API's.
  *
- * Middleware order matters: de-duplicate update ids -> allow-list -> conversations (persisted in
- * conversationFile) -> commands / buttons / text. bot.catch logs a failing handler so polling
- * goes on.
+ * Middleware order matters: de-duplicate update ids -> allow-list (messages and button presses
+ * alike) -> conversations (persisted in conversationFile) -> permission buttons, replies to
+ * permission messages, /tell, /permissions -> commands / buttons / text. bot.catch logs a
+ * failing handler so polling goes on.
  *
  * Telegram can be unreachable, slow or flooding us with 429s; none of it may hang the service
  * (see TelegramLink, ChatSender). The Api layers, innermost first:
@@ -38,6 +39,9 @@ import { dedupeUpdates } from "./dedupe-updates.js";
 import { describeTelegramError } from "./describe-telegram-error.js";
 import { PICK_TASK_FILE, pickTaskFileConversation } from "./conversations/pick-task-file-conversation.js";
 import { ProgressTracker } from "./progress-tracker.js";
+import { registerPermissionHandlers } from "./commands/permission-handlers.js";
+import { PermissionMessages, permissionMessagesFileFor } from "./permissions/permission-messages.js";
+import { PermissionReporter } from "./permissions/permission-reporter.js";
 import { Reporter } from "./reporter.js";
 import { SKIP_CONFIRM, skipConfirmConversation } from "./conversations/skip-confirm-conversation.js";
 import { apiSignal, TelegramLink, type ApiSignal } from "./telegram-link.js";
@@ -53,6 +57,11 @@ export interface TelegramBotOptions {
   tasksDir: string;
   /** Persisted conversation state (JSON, durable write), so a restart keeps an open question. */
   conversationFile: string;
+  /**
+   * Which messages show which permission request (JSON, durable write), so a restart can still
+   * edit them; default: beside conversationFile (`state.json.telegram.permissions.json`).
+   */
+  permissionMessagesFile?: string;
   logger: Logger;
   clock: Clock;
   /** Shortest time between two edits of the progress message (default 3000 ms). */
@@ -111,7 +120,9 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   const origins = new CommandOrigins();
   const tracker = new ProgressTracker({ api: plainApi, editMs: opts.progressEditMs ?? 3000, clock: opts.clock, log, signal: link.signal });
   const reporter = new Reporter({ orchestrator: opts.orchestrator, sender, tracker, origins, chatIds: opts.chatIds, clock: opts.clock, log });
-  const deps: BotDeps = { control: opts.control, orchestrator: opts.orchestrator, sender, origins, tasksDir: opts.tasksDir, clock: opts.clock, log };
+  const store = new PermissionMessages(opts.permissionMessagesFile ?? permissionMessagesFileFor(opts.conversationFile), log, opts.clock);
+  const permissions = new PermissionReporter({ orchestrator: opts.orchestrator, sender, store, chatIds: opts.chatIds, clock: opts.clock, log });
+  const deps: BotDeps = { control: opts.control, orchestrator: opts.orchestrator, sender, origins, permissions, tasksDir: opts.tasksDir, clock: opts.clock, log };
 
   bot.catch((error) => log.error({ err: error.error, update_id: error.ctx.update.update_id }, "handling a Telegram update failed; the bot goes on"));
   bot.use(dedupeUpdates(log));
@@ -119,6 +130,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   bot.use(conversations<BotContext, Context>({ storage: { type: "key", version: CONVERSATION_VERSION, adapter: new FileConversationStorage(opts.conversationFile, log) } }));
   bot.use(createConversation<BotContext, Context>(skipConfirmConversation(deps), SKIP_CONFIRM));
   bot.use(createConversation<BotContext, Context>(pickTaskFileConversation(deps), PICK_TASK_FILE));
+  registerPermissionHandlers(bot, deps);
   registerCommands(bot, deps);
   registerCallbacks(bot, deps);
 
@@ -150,6 +162,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
       bot.botInfo = await startCall("getMe", signal, (s) => plainApi.getMe(s));
       // Telegram answers: report from now on (a later failure below is retried by the caller).
       reporter.start();
+      permissions.start();
       // The command menu is a convenience: a failure is logged, the bot still works.
       await startCall("setMyCommands", signal, (s) => plainApi.setMyCommands(BOT_COMMANDS, {}, s)).catch((error: unknown) => {
         if (stopped || signal?.aborted) throw error;
@@ -189,6 +202,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
     stop() {
       stopped ??= (async () => {
         reporter.stop();
+        permissions.stop();
         // bot.stop() ends polling and confirms the last update; its request is cancelled with the rest below.
         const confirming = polling
           ? bot.stop().catch((error: unknown) => {
@@ -198,7 +212,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
         // One short chance for what is queued (the "interrupted" notice); none when Telegram does not answer.
         const flushMs = link.unreachable ? 0 : (opts.flushMs ?? DEFAULT_FLUSH_MS);
         if (sender.pending > 0) log.info({ pending: sender.pending, flush_ms: flushMs }, "stopping the Telegram bot: queued messages get a last chance");
-        await settleWithin(Promise.all([confirming, sender.idle(flushMs)]), flushMs);
+        await settleWithin(Promise.all([confirming, permissions.idle(flushMs), sender.idle(flushMs)]), flushMs);
         // Everything still waiting on Telegram gives up now (each message given up is logged).
         link.abort();
         const wound = await settleWithin(Promise.all([confirming, polling ?? Promise.resolve(), sender.idle(WIND_DOWN_MS)]), WIND_DOWN_MS);

@@ -67,6 +67,8 @@ function requested(state: SessionState, report: Extract<PermissionReport, { type
     answers: null,
   };
   d.s.permissions = [...(d.s.permissions ?? []), record];
+  // The session is known before the run ends: a crash while waiting can still be resumed.
+  if (report.session_id) d.task(report.index).claude_session_id = report.session_id;
   const headline = taskHeadline(d.s, report.index);
   if (kind === "question") d.notify("question_asked", "info", `❓ ${headline}: Claude asks: ${describePermission(record)}`, report.index, record.id);
   else d.notify("permission_requested", "warning", `🔐 ${headline} wants to run ${describePermission(record)}`, report.index, record.id);
@@ -150,7 +152,7 @@ export function answerPermission(state: SessionState, cmd: Extract<Command, { ty
 
 /** The words a late press hears: who answered and when, or why it expired. */
 export function alreadyAnswered(record: PermissionRecord): string {
-  if (record.status === "expired") return `Expired: ${record.message ?? "the request is over"}. ${record.message?.includes("interrupted") ? "/retry continues the task." : ""}`.trim();
+  if (record.status === "expired") return `Expired: ${record.message ?? "the request is over"}.`;
   const how = record.status === "always" ? "allowed (always)" : record.status === "answered" ? "answered" : record.status;
   return `Already answered: ${how} by ${record.answered_by ?? "someone"}${record.answered_at ? ` at ${record.answered_at}` : ""}.`;
 }

@@ -43,7 +43,10 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   const { index, outcome } = report;
   const d = new Draft(state, ctx);
   const task = d.task(index);
-  // The CLI that asked is gone: what it asked needs no answer any more.
+  // The CLI that asked is gone: what it asked needs no answer any more. A run stopped while it
+  // waited for a person (a shutdown) can go on later in its session, as after a crash.
+  const waited = (d.s.permissions ?? []).some((p) => p.index === index && p.status === "pending");
+  if (waited && outcome.kind === "cancelled" && !task.cancel_requested_by && !task.skip_requested) task.resume_on_retry = true;
   expirePending(d, index, "the run ended before it was answered");
   // Continuations and fix runs of one attempt add up: the person pays for all of them.
   const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));

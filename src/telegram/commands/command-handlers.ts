@@ -35,6 +35,8 @@ export const BOT_COMMANDS = [
   { command: "cancel", description: "Stop the running task now" },
   { command: "diff", description: "What a task changed: /diff [n]" },
   { command: "rollback", description: "Undo a task and the later ones: /rollback [n] (asks first)" },
+  { command: "tell", description: "Tell the running task's Claude something: /tell <text>" },
+  { command: "permissions", description: "Claude's pending requests and the always-rules" },
   { command: "logs", description: "The last log lines: /logs [n]" },
   { command: "help", description: "All commands" },
 ];

@@ -9,7 +9,8 @@
  *
  * The end of a task that ran with git (completed, failed, cancelled) gets a row of buttons for
  * that task: 🔍 Diff and ↩️ Rollback, under the Approve / Skip / Pause row when the next task waits.
- * "task_verifying" is not a message: the reporter folds it into the progress message.
+ * "task_verifying" is not a message: the reporter folds it into the progress message. Permission
+ * requests and questions are not either: the PermissionReporter sends and edits their messages.
  */
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Notification } from "../../core/effects.js";
@@ -34,11 +35,14 @@ const SUMMARY_MAX = 1500;
 /** The ends of a task that may have changed files: their message offers its diff and a rollback. */
 const TASK_ENDS: ReadonlySet<string> = new Set(["task_completed", "task_failed", "task_interrupted"]);
 
+/** Claude's permission requests and questions: the PermissionReporter's messages (asked, reminded, edited to the outcome). */
+const PERMISSION_EVENTS: ReadonlySet<string> = new Set(["permission_requested", "permission_answered", "permission_expired", "question_asked"]);
+
 /** Notifications whose message already says what to send next (no commands hint after them). */
 const SAYS_WHAT_NEXT: ReadonlySet<string> = new Set(["session_paused", "logs_failing", "logs_recovered", "task_rolled_back"]);
 
 export function renderChange(state: SessionState, notifications: Notification[], now: Date): OutgoingMessage[] {
-  const notes = notifications.filter((n) => n.event !== "task_progress" && n.event !== "task_verifying");
+  const notes = notifications.filter((n) => n.event !== "task_progress" && n.event !== "task_verifying" && !PERMISSION_EVENTS.has(n.event));
   const started = notes.find((n) => n.event === "task_started");
   const others = notes.filter((n) => n !== started);
   const out: OutgoingMessage[] = [];

@@ -66,6 +66,7 @@ export function commandsHint(state: SessionState, after: string | null = null): 
       if (after === "session_started") return "Commands: /approve /skip /pause /status /help";
       return "/approve to continue, /skip to skip, /pause to pause";
     case "running":
+      if ((state.permissions ?? []).some((p) => p.status === "pending")) return "/permissions to answer Claude's request, /tell &lt;text&gt; to tell Claude something, /cancel to stop the task";
       return state.pause_requested
         ? "/status for details, /resume to keep going after this task, /cancel to stop it now, /skip to skip it"
         : "/status for details, /pause to stop after this task, /cancel to stop it now, /skip to skip it";

@@ -8,7 +8,9 @@
  */
 import type { StatusData } from "../../control/control-types.js";
 import type { SessionState, TaskPhase } from "../../core/state.js";
-import { STATUS_TEXT as SESSION_STATUS_TEXT, TASK_MARK } from "../../render/format-status.js";
+import { describePermission } from "../../core/describe-permission.js";
+import { pendingPermissions } from "../../core/machine/permissions.js";
+import { STATUS_TEXT as SESSION_STATUS_TEXT, TASK_MARK, WAITING_PERMISSION_TEXT } from "../../render/format-status.js";
 import { bold, escapeHtml, truncate } from "./html.js";
 import { clockTime, duration, shortPath } from "./render-parts.js";
 
@@ -24,7 +26,7 @@ export function renderStatus(s: StatusData, state: SessionState | null = null): 
   const head = problems.length > 0 ? [title, "", ...problems] : [title];
   if (s.status === "idle" || s.total === 0) return [...head, "", "Status: 💤 Idle (no session yet)", "", "/start to load today's task file, /help for all commands"].join("\n");
   const p = s.progress;
-  const lines = [...head, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${STATUS_TEXT[s.status] ?? escapeHtml(s.status)}${s.pause_requested ? " (pausing after this task)" : ""}`];
+  const lines = [...head, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${statusText(s, state)}${s.pause_requested ? " (pausing after this task)" : ""}`];
   if (s.waiting_reason) lines.push(`Why: ${escapeHtml(s.waiting_reason)}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`, `✅ Completed: ${p.completed}`);
   if (p.skipped > 0) lines.push(`⏭️ Skipped: ${p.skipped}`);
@@ -47,4 +49,17 @@ export function renderStatus(s: StatusData, state: SessionState | null = null): 
   if (s.cost_usd > 0) lines.push(`💰 Cost: $${s.cost_usd.toFixed(4)}`);
   lines.push("", s.commands.join(" "));
   return lines.join("\n");
+}
+
+/**
+ * The status as a person reads it; while Claude waits for a person (waiting_permission), what it
+ * waits for: "🔐 Waiting for permission: Bash: npm test" ("❓ Waiting for an answer: …" for a question).
+ */
+function statusText(s: StatusData, state: SessionState | null): string {
+  if (s.status !== "waiting_permission") return STATUS_TEXT[s.status] ?? escapeHtml(s.status);
+  const first = state ? pendingPermissions(state)[0] : undefined;
+  if (!first) return escapeHtml(WAITING_PERMISSION_TEXT);
+  const more = state && pendingPermissions(state).length > 1 ? ` (and ${pendingPermissions(state).length - 1} more)` : "";
+  const what = first.kind === "question" ? `❓ Waiting for an answer: ${describePermission(first)}` : `${WAITING_PERMISSION_TEXT}: ${describePermission(first)}`;
+  return escapeHtml(truncate(what, 300) + more);
 }
