@@ -11,7 +11,7 @@ afterEach(async () => {
 describe("Telegram bot commands", () => {
   it("walks the seed's flow: /start, /approve, completion report, /status, /pause, /resume", async () => {
     h = await startBotHarness();
-    expect(h.fake.world.commands.map((c) => c.command)).toEqual(["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help"]);
+    expect(h.fake.world.commands.map((c) => c.command)).toEqual(["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "logs", "help"]);
 
     let mark = h.say("/start");
     const started = await h.sentContaining("Orchestrator Starting", mark);
@@ -62,7 +62,7 @@ describe("Telegram bot commands", () => {
     mark = h.say("/help");
     const help = await h.sentContaining("Orchestrator commands", mark);
     expect(help.text).toContain("/retry [feedback] - run a failed or interrupted task again");
-    for (const command of ["/cancel - ", "/diff [n] - ", "/rollback [n] - "]) expect(help.text).toContain(command);
+    for (const command of ["/cancel - ", "/diff [n] - ", "/rollback [n] - ", "/tell &lt;text&gt; - ", "/permissions - "]) expect(help.text).toContain(command);
     expect(help.text).toContain("Right now: /start to load today's task file");
     mark = h.say("hello there");
     expect((await h.sentContaining("I only understand commands", mark)).text).toContain("Send /help");
