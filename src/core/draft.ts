@@ -133,7 +133,7 @@ export function pauseAt(d: Draft): void {
 
 /** What a parked task's Claude is told when a person continues it without a note. */
 export const PARKED_PROMPT =
-  "You were stopped while waiting for permission for a tool call, because nobody answered in time. A person has now asked you to continue: carry on with the task where you left off, and ask again for what you still need.";
+  "You were stopped while waiting for a person to answer a permission request or a question (nobody answered in time, or the orchestrator restarted). A person has now asked you to continue: carry on with the task where you left off, and ask again for what you still need.";
 
 export function startTask(d: Draft, index: number, feedback: string | null): void {
   const s = d.s;

@@ -13,7 +13,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * and the injected clock, so a request asked before a restart is not given more time.
  */
 export class PermissionTimers {
-  readonly #timers = new Map<string, NodeJS.Timeout[]>();
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout }[]>();
 
   constructor(
     readonly timeoutMs: number,
@@ -26,7 +26,7 @@ export class PermissionTimers {
     const ids = new Set(pending.map((p) => p.id));
     for (const [id, timers] of this.#timers) {
       if (ids.has(id)) continue;
-      timers.forEach(clearTimeout);
+      timers.forEach((t) => clearTimeout(t.timer));
       this.#timers.delete(id);
     }
     for (const p of pending) {
@@ -39,14 +39,21 @@ export class PermissionTimers {
   }
 
   clear(): void {
-    for (const timers of this.#timers.values()) timers.forEach(clearTimeout);
+    for (const timers of this.#timers.values()) timers.forEach((t) => clearTimeout(t.timer));
     this.#timers.clear();
   }
 
-  /** Calls `fn` at the clock time `when` (at once when it is past). */
-  #at(when: number, fn: () => void): NodeJS.Timeout {
-    const delay = Math.max(0, when - this.clock.now().getTime());
+  /**
+   * Calls `fn` at the clock time `when` (at once when it is past). A wait past setTimeout's limit
+   * (24.8 days) is re-armed when the first timer fires; the handle kept is the current one.
+   */
+  #at(when: number, fn: () => void): { timer: NodeJS.Timeout } {
+    const holder = {} as { timer: NodeJS.Timeout };
     // Not unref'd: a pending request is work the process must not exit in the middle of.
-    return setTimeout(delay > MAX_TIMER_MS ? () => void 0 : fn, Math.min(delay, MAX_TIMER_MS));
+    const arm = (ms: number) => {
+      holder.timer = setTimeout(() => (ms > MAX_TIMER_MS ? arm(ms - MAX_TIMER_MS) : fn()), Math.min(ms, MAX_TIMER_MS));
+    };
+    arm(Math.max(0, when - this.clock.now().getTime()));
+    return holder;
   }
 }

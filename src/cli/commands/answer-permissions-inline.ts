@@ -9,7 +9,7 @@ import { println, type CliIo } from "../cli-io.js";
 export const NOBODY_THERE =
   "No person was there to answer: the orchestrator runs without a terminal (cron, CI, a pipe). Pre-approve this tool (claude.allowed_tools or claude.always_allow), or run the task from the service (npm start) to be asked on the phone.";
 
-const DECISION_OF: Record<string, PermissionDecision> = { y: "allow", yes: "allow", a: "always", always: "allow", n: "deny", no: "deny", s: "stop", stop: "stop" };
+const DECISION_OF: Record<string, PermissionDecision> = { y: "allow", yes: "allow", a: "always", always: "always", n: "deny", no: "deny", s: "stop", stop: "stop" };
 
 /**
  * `orchestrator run`'s answers to Claude's permission requests and questions: in a terminal it
@@ -61,7 +61,7 @@ async function askPerson(p: PermissionRecord, io: CliIo, ask: (question: string)
   for (;;) {
     const text = await ask(`🔐 Allow ${describePermission(p)}?  [y]es / [a]lways / [n]o / [s]top: `);
     if (text === null) return null;
-    const decision = DECISION_OF[text];
+    const decision = DECISION_OF[text.toLowerCase()];
     if (!decision) continue;
     const message = decision === "deny" || decision === "stop" ? (await ask("What should Claude know (Enter for nothing)? ")) || null : null;
     return { type: "answer_permission" as const, id: p.id, decision, message, by };

@@ -160,7 +160,7 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: S
         }
         continue;
       }
-      const answer = await ask(io, `${headline} waits for approval (${s.waiting_reason}). Run it? [y]es / [s]kip / [q]uit: `, stop);
+      const answer = (await ask(io, `${headline} waits for approval (${s.waiting_reason}). Run it? [y]es / [s]kip / [q]uit: `, stop))?.toLowerCase() ?? null;
       if (stop.signal.aborted) return EXIT.interrupted;
       if (answer === null) {
         log.warn(`${headline} waits for approval: ${s.waiting_reason}. State saved; run again with --yes, or in a terminal, to continue.`);
@@ -174,7 +174,7 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: S
     }
     if (s.status === "task_failed") {
       const task = s.tasks[s.current_task_index];
-      const answer = await ask(io, `${headline} failed: ${task?.error}. [r]etry / [s]kip / [q]uit: `, stop);
+      const answer = (await ask(io, `${headline} failed: ${task?.error}. [r]etry / [s]kip / [q]uit: `, stop))?.toLowerCase() ?? null;
       if (stop.signal.aborted) return EXIT.interrupted;
       if (answer === null) {
         log.error(`${headline} failed: ${task?.error}. Log: ${task?.output_log ?? "none"}`);
@@ -224,7 +224,8 @@ async function ask(io: CliIo, question: string, stop: StopSignals): Promise<stri
   const rl = createInterface({ input: io.stdin, output: io.stdout });
   rl.on("SIGINT", () => stop.trigger("SIGINT"));
   try {
-    return (await rl.question(question, { signal: stop.signal })).trim().toLowerCase();
+    // As typed (a question's answer or a note for Claude keeps its case); choices compare lowercased.
+    return (await rl.question(question, { signal: stop.signal })).trim();
   } catch (error) {
     if ((error as Error).name === "AbortError") return null; // stopped, or Ctrl-D
     throw error;

@@ -171,6 +171,7 @@ function complete(d: Draft, index: number): Transition {
     duration_s: durationOf(task.started_at, d.ctx.now),
     run_marker: null,
     phase: null,
+    stop_reason: null,
   });
   const headline = taskHeadline(d.s, index);
   // Cancelled when it had already finished (or while committing): the work stands, and the

@@ -18,7 +18,8 @@ export const DEFAULT_PERMISSION_TIMEOUT_S = 1800;
 
 /** "30 min", "45 s": a wait as a person reads it. */
 export function waitText(seconds: number): string {
-  return seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+  if (seconds >= 120) return `${Math.round(seconds / 60)} min`;
+  return seconds >= 10 ? `${Math.round(seconds)} s` : `${Math.round(seconds * 10) / 10} s`;
 }
 
 /** The requests still waiting for an answer, oldest first. */
@@ -37,7 +38,7 @@ export function handlePermissionReport(state: SessionState, report: PermissionRe
       if (!record) return ignore(state, `Ignored a stale permission_cancelled ${report.request_id}.`);
       const d = new Draft(state, ctx);
       closeRecord(d, record.id, { status: "expired", message: "Claude withdrew the request", answered_by: null });
-      d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, record.index)}: Claude withdrew its request to run ${describePermission(record)}.`, record.index, record.id);
+      d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, record.index)}: Claude withdrew ${record.kind === "question" ? `its question "${describePermission(record)}"` : `its request to run ${describePermission(record)}`}.`, record.index, record.id);
       return d.done("withdrawn");
     }
     case "permission_timer":
@@ -162,6 +163,8 @@ export function tell(state: SessionState, cmd: Extract<Command, { type: "tell" }
   const index = state.current_task_index;
   const task = state.tasks[index];
   if (state.status !== "running" || !task || task.status !== "running") return ignore(state, "Nothing to tell: no task is running. Send /status to see where things stand.");
+  // Only Claude reads it: while the task's checks or commit run there is no Claude to tell.
+  if ((task.phase ?? "claude") !== "claude") return ignore(state, `${taskLabel(state, index)} is ${task.phase === "verifying" ? "being verified" : "being committed"}: Claude is not running now, so there is no one to tell. Send it again if Claude is sent back to fix it.`);
   const text = cmd.text.trim();
   if (text === "") return ignore(state, "Tell Claude what? Send /tell <text>.");
   const d = new Draft(state, ctx);
@@ -185,7 +188,8 @@ export function expirePending(d: Draft, index: number, why: string): void {
   for (const p of pendingPermissions(d.s)) {
     if (p.index !== index) continue;
     closeRecord(d, p.id, { status: "expired", message: why, answered_by: null });
-    d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, index)}: the request to run ${describePermission(p)} expired: ${why}.`, index, p.id);
+    const what = p.kind === "question" ? `the question "${describePermission(p)}"` : `the request to run ${describePermission(p)}`;
+    d.notify("permission_expired", "info", `🔐 ${taskHeadline(d.s, index)}: ${what} expired: ${why}.`, index, p.id);
   }
 }
 
