@@ -133,6 +133,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       verifier,
       checks: { verify: config.orchestrator.verify, verifyRetries: config.orchestrator.verify_retries, commit: config.git.commit },
       permissionTimeoutS: config.claude.permission_timeout,
+      budget: { dailyUsd: config.orchestrator.daily_budget_usd, warnRatio: config.orchestrator.budget_warn_ratio },
     });
     let closed: Promise<void> | null = null;
     return {

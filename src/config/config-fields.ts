@@ -91,6 +91,18 @@ export function count(min: number) {
   return z.preprocess(toNumber, z.int({ error }).min(min, { error }));
 }
 
+/** An amount of US dollars > 0, or null (no limit; also written as an empty string). */
+export function optionalDollars() {
+  const error = "must be an amount of US dollars > 0, or null";
+  return z.preprocess((v) => (v === "" ? null : toNumber(blankToNull(v))), z.number({ error }).gt(0, { error }).nullable());
+}
+
+/** A share between 0 and 1 (0.75 = 75 %). */
+export function ratio() {
+  const error = "must be a number between 0 and 1 (0.75 = 75 %)";
+  return z.preprocess(toNumber, z.number({ error }).min(0, { error }).max(1, { error }));
+}
+
 /** A whole number >= 1, or null (also written as an empty string). */
 export function optionalCount() {
   const error = "must be a whole number >= 1, or null";

@@ -38,6 +38,10 @@ const orchestrator = z.strictObject({
   verify_retries: field.count(0).prefault(1).describe(
     "Times a failed verification is sent back to Claude (same session) to fix before the task fails (0: none).",
   ),
+  daily_budget_usd: field.optionalDollars().prefault(null).describe(
+    "What Claude may spend in a day (local date), all sessions together; reached, no new task starts until /budget raises it. null: no limit.",
+  ),
+  budget_warn_ratio: field.ratio().prefault(0.75).describe("Share of the day's budget at which one warning is sent."),
 });
 
 const webhooks = z.strictObject({
@@ -92,6 +96,9 @@ const paths = z.strictObject({
   tasks_dir: field.path().prefault("orchestrator_tasks").describe("Task files."),
   logs_dir: field.path().prefault("orchestrator_logs").describe("One log per task run. Command line: --logs."),
   daily_dir: field.path().prefault("daily_logs").describe("Daily notes."),
+  results_dir: field.path().prefault("results").describe(
+    "Day reports, results/<date>-report.md: written when a session completes and by orchestrator report / /report.",
+  ),
   state_file: field.path().prefault("state.json").describe("Session state (survives restarts). Command line: --state."),
 });
 

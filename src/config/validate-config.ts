@@ -34,7 +34,7 @@ export function validateConfig(
       command: [resolveExecutable(dir("claude", "command"), executable), ...args],
       project_dir: resolveConfigPath(dir("claude", "project_dir"), parsed.claude.project_dir),
     },
-    paths: { tasks_dir: inDir("tasks_dir"), logs_dir: inDir("logs_dir"), daily_dir: inDir("daily_dir"), state_file: inDir("state_file") },
+    paths: { tasks_dir: inDir("tasks_dir"), logs_dir: inDir("logs_dir"), daily_dir: inDir("daily_dir"), results_dir: inDir("results_dir"), state_file: inDir("state_file") },
     secret_env_names: [...secretEnvNames],
   };
 }

@@ -9,6 +9,7 @@ import type { SessionState, TaskRecord } from "./state.js";
 import { buildPayload } from "./notification-payload.js";
 import { approvalGate } from "./approval.js";
 import { progressOf, taskHeadline } from "./describe.js";
+import { budgetReached, remainingBudget } from "./machine/budget.js";
 
 /** What the machine needs besides the state and the event: the time and the approval policy. */
 export interface MachineContext {
@@ -23,6 +24,10 @@ export interface MachineContext {
   checks?: CheckpointSettings;
   /** claude.permission_timeout, seconds, for the words of a parked task (default 1800). */
   permissionTimeoutS?: number;
+  /** Today's local date (YYYY-MM-DD), from the injected clock: what the day's spend counts toward. */
+  today?: string;
+  /** orchestrator.daily_budget_usd (null: none) and budget_warn_ratio. Default: no budget. */
+  budget?: { dailyUsd: number | null; warnRatio: number };
 }
 
 /** The checkpoint settings the machine decides with (from config, and whether a git work tree was found). */
@@ -111,6 +116,12 @@ export function moveTo(d: Draft, index: number, previous: TaskRecord | null): st
     pauseAt(d);
     return `Paused before ${taskHeadline(s, index)}. Send /resume to continue.`;
   }
+  // The day's budget: no task starts past it, in any approval mode.
+  const over = budgetReached(s, d.ctx);
+  if (over) {
+    waitFor(d, index, over);
+    return `${over}: ${taskHeadline(s, index)} waits. Send /budget <dollars> to raise today's budget, then /approve.`;
+  }
   const task = s.tasks[index] as TaskRecord;
   const reason = approvalGate(task, previous, d.ctx.policy);
   if (reason) {
@@ -166,7 +177,7 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
     resume_on_retry: false,
   });
   Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
-  d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0 });
+  d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0, max_budget_usd: remainingBudget(s, d.ctx) });
   d.notify("task_started", "info", `Executing ${taskHeadline(s, index)}${task.type ? ` (${task.type})` : ""}`, index);
 }
 

@@ -18,6 +18,9 @@ export type NotifyEvent =
   | "question_asked"
   | "permission_answered"
   | "permission_expired"
+  | "budget_warning"
+  | "budget_reached"
+  | "budget_changed"
   | "session_paused"
   | "session_resumed"
   | "session_completed"
@@ -56,6 +59,8 @@ export type Effect =
        * (feedback holds the failure). Only round 0 without continuation takes a before-snapshot.
        */
       fix_round?: number;
+      /** What is left of today's budget: the run gets --max-budget-usd with it (null or absent: no budget). */
+      max_budget_usd?: number | null;
     }
   /** Run the task's Verify commands (theirs, or orchestrator.verify) and check its deliverables. */
   | { type: "verify_task"; index: number; attempt: number; session_id: string; task: TaskRecord; commands: string[]; deliverables: string[]; round: number }

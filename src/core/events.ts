@@ -25,7 +25,9 @@ export type Command =
   /** A message for the running task's Claude, read on its next turn. */
   | { type: "tell"; text: string; by?: string | null }
   /** Remove one of the session's "always allow" rules (later runs are asked again). */
-  | { type: "revoke_rule"; rule: string; by?: string | null };
+  | { type: "revoke_rule"; rule: string; by?: string | null }
+  /** Today's budget in dollars (wins over orchestrator.daily_budget_usd for today). */
+  | { type: "budget"; usd: number; by?: string | null };
 
 /** A snapshot of the work tree (src/git/): its tree id and the commit object that keeps it. */
 export interface SnapshotIds {
@@ -108,5 +110,5 @@ export type Report =
 
 export type OrchestratorEvent = Command | Report;
 
-export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback", "answer_permission", "tell", "revoke_rule"] as const;
+export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback", "answer_permission", "tell", "revoke_rule", "budget"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -17,7 +17,8 @@ export type OutcomeKind =
   | "exit_error" // non-zero exit or death by signal, no usable result
   | "no_result" // exit 0 but no result line
   | "not_found" // the command does not exist / is not executable
-  | "cancelled"; // ended on purpose (skip, shutdown)
+  | "cancelled" // ended on purpose (skip, shutdown)
+  | "budget"; // result subtype error_max_budget_usd: the run reached its --max-budget-usd (the day's budget)
 
 export interface RunOutcome {
   ok: boolean;

@@ -169,6 +169,12 @@ export interface SessionState {
   permission_seq?: number;
   /** The session's "always allow" rules ("Bash(npm test:*)"), given to every later run as --allowedTools. */
   always_rules?: string[];
+  /** What Claude's runs cost on this local date, all sessions together (kept across sessions and restarts). */
+  spend?: { date: string; usd: number } | null;
+  /** Today's budget as raised with /budget (wins over orchestrator.daily_budget_usd on that date), and who raised it. */
+  budget_override?: { date: string; usd: number; by: string } | null;
+  /** The local date the budget warning was sent (once a day). */
+  budget_warned?: string | null;
 }
 
 /** What is POSTed to n8n for one event. */

@@ -13,6 +13,7 @@ import type { WorkTree } from "../git/work-tree.js";
 import { SerialQueue } from "./serial-queue.js";
 import { PermissionTimers } from "./permission-timers.js";
 import { DEFAULT_PERMISSION_TIMEOUT_S } from "../core/machine/permissions.js";
+import { localDate } from "../logging/daily-file-stream.js";
 import type { Verifier } from "./verifier.js";
 import { TaskRuns, type TaskRunsOptions } from "./task-runs.js";
 
@@ -61,6 +62,8 @@ export interface OrchestratorOptions {
   checks?: Omit<CheckpointSettings, "git">;
   /** claude.permission_timeout: seconds a permission request waits for a person (default 1800). */
   permissionTimeoutS?: number;
+  /** orchestrator.daily_budget_usd / budget_warn_ratio (default: no budget). */
+  budget?: { dailyUsd: number | null; warnRatio: number };
 }
 
 /** Longest pause between two tries of a save that must not be lost. */
@@ -265,7 +268,7 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks, permissionTimeoutS: this.options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks, permissionTimeoutS: this.options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S, today: localDate(this.options.clock.now()), budget: this.options.budget });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };

@@ -230,7 +230,7 @@ export class TaskRuns {
       if (controller.signal.aborted) return this.#finish(key, index, attempt, cancelledBeforeSpawn(), null, null, null);
       const outcome = await this.options.runner
         .run(
-          { prompt, logFile, resumeSessionId: resume, signal: controller.signal, allowRules: state.always_rules ?? [] },
+          { prompt, logFile, resumeSessionId: resume, signal: controller.signal, allowRules: state.always_rules ?? [], maxBudgetUsd: effect.max_budget_usd ?? null },
           {
             onPermissionRequest: (ask, session_id) => this.options.report({ type: "permission_requested", index, attempt, ask, session_id }),
             onPermissionCancelled: (request_id) => this.options.report({ type: "permission_cancelled", index, attempt, request_id }),

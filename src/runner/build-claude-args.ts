@@ -26,7 +26,7 @@ function hasFlag(args: readonly string[], ...names: string[]): boolean {
  */
 export function buildClaudeArgs(
   cfg: ClaudeConfig,
-  opts: { resumeSessionId?: string | null; allowRules?: readonly string[] } = {},
+  opts: { resumeSessionId?: string | null; allowRules?: readonly string[]; maxBudgetUsd?: number | null } = {},
 ): ClaudeInvocation {
   const [file, ...lead] = cfg.command;
   if (!file) throw new Error("claude.command is empty: set it to the claude executable (default 'claude')");
@@ -48,8 +48,12 @@ export function buildClaudeArgs(
     // The prompt goes in as a stream-json user message and stdin stays open for the answers.
     if (!hasFlag(args, "--input-format")) args.push("--input-format", "stream-json");
     if (!hasFlag(args, "--permission-prompt-tool")) args.push("--permission-prompt-tool", "stdio");
+    // Echoes each stdin user message when Claude takes it: a /tell not yet taken keeps stdin open past a result.
+    if (!hasFlag(args, "--replay-user-messages")) args.push("--replay-user-messages");
   }
   if (mode === "bypass" && !hasFlag(args, "--dangerously-skip-permissions")) args.push("--dangerously-skip-permissions");
+  // One run cannot overshoot the day's budget by much: the CLI stops it at what is left.
+  if (opts.maxBudgetUsd != null && opts.maxBudgetUsd > 0 && !hasFlag(args, "--max-budget-usd")) args.push("--max-budget-usd", opts.maxBudgetUsd.toFixed(4));
   if (opts.resumeSessionId) args.push("--resume", opts.resumeSessionId);
 
   return { file, args };

@@ -116,7 +116,7 @@ export class ClaudeRunner implements Runner {
     const logFacts: OutputLogFacts = { opened: false, error: null };
     try {
       const resolved = await resolveClaudeCommand(this.#cfg.command, { env: this.#opts.env, projectClaude: this.#opts.projectClaude });
-      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId, allowRules: request.allowRules });
+      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId, allowRules: request.allowRules, maxBudgetUsd: request.maxBudgetUsd });
       facts.file = file;
       await this.#attempt(file, args, request, hooks, facts, logFacts);
     } catch (err) {
@@ -173,6 +173,9 @@ export class ClaudeRunner implements Runner {
     }
     // Requests waiting for a person, and the time spent waiting: the watchdogs do not count it.
     const pending = new Set<string>();
+    // Told messages not yet echoed back (taken): while any is, a result may be followed by another turn.
+    const untaken: string[] = [];
+    let stdinCloser: NodeJS.Timeout | undefined;
     let waitStart: number | null = null;
     let waitedMs = 0;
     const stdin = channelled ? child.stdin : null;
@@ -198,7 +201,11 @@ export class ClaudeRunner implements Runner {
             settle(requestId);
             return sent;
           },
-          tell: (text) => send({ type: "user", message: { role: "user", content: text } }),
+          tell: (text) => {
+            const sent = send({ type: "user", message: { role: "user", content: text } });
+            if (sent) untaken.push(text);
+            return sent;
+          },
         }
       : undefined;
     send({ type: "user", message: { role: "user", content: req.prompt } });
@@ -227,6 +234,7 @@ export class ClaudeRunner implements Runner {
         facts.initSessionId = ev.session_id;
         emit(ev.progress);
       } else if (ev.type === "assistant") {
+        clearTimeout(stdinCloser); // another turn after a result: it goes on (its own result closes stdin)
         ev.progress.forEach(emit);
       } else if (ev.type === "permission_request") {
         if (pending.size === 0) waitStart = mono();
@@ -235,14 +243,23 @@ export class ClaudeRunner implements Runner {
       } else if (ev.type === "permission_cancelled") {
         settle(ev.request_id);
         callHook(() => hooks.onPermissionCancelled?.(ev.request_id));
+      } else if (ev.type === "user_echo") {
+        const i = untaken.indexOf(ev.text);
+        if (i >= 0) untaken.splice(i, 1);
       } else if (ev.type === "result") {
         const first = result === null;
         result = facts.result = ev.result;
-        closeStdin(); // the run is over: nothing more to answer or tell
-        if (first && !facts.endedBy && !hasExited) {
+        const armGrace = () => {
+          closeStdin(); // the run is over: nothing more to answer or tell
+          if (facts.endedBy || hasExited) return;
           const at = mono() + cfg.result_grace * 1000;
           stops.push(deadline(cfg.result_grace, () => at, () => end("result_grace")));
-        }
+        };
+        clearTimeout(stdinCloser);
+        // A /tell Claude has not taken yet starts another turn after this result: stdin stays open
+        // for it (result_grace at most, then as usual), so the told text and its tool calls are not lost.
+        if (untaken.length > 0 && !facts.endedBy && !hasExited) stdinCloser = setTimeout(armGrace, Math.max(0, cfg.result_grace) * 1000);
+        else if (first || stdin) armGrace();
       } else if (ev.type === "malformed") {
         facts.lastMalformedLine = line.slice(0, 1000);
       }
@@ -293,6 +310,7 @@ export class ClaudeRunner implements Runner {
       ({ code: facts.exitCode, signal: facts.signal } = await exited);
     } finally {
       hasExited = true;
+      clearTimeout(stdinCloser);
       closeStdin();
       stops.forEach((stop) => stop());
       clearTimeout(killTimer);

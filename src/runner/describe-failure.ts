@@ -115,6 +115,9 @@ function describeResult(f: RunFacts, r: ResultLine, cfg: ClaudeConfig): Verdict 
     const limit = cfg.max_turns ?? r.num_turns;
     return fail("max_turns", limit != null ? `Claude reached its turn limit (${limit})` : "Claude reached its turn limit");
   }
+  if (r.subtype === "error_max_budget_usd") {
+    return fail("budget", "budget reached: the run stopped at what was left of the day's budget (--max-budget-usd)");
+  }
   if (r.subtype.startsWith("error")) {
     return fail("error_subtype", `Claude reported an error (${r.subtype}): ${resultErrorText(r)}`);
   }

@@ -38,6 +38,8 @@ export type StreamEvent =
   | { type: "permission_request"; ask: PermissionAsk }
   /** The CLI withdrew a request it asked (an interrupt, or the turn ended). */
   | { type: "permission_cancelled"; request_id: string }
+  /** A user message Claude took from stdin, echoed (--replay-user-messages): its text. */
+  | { type: "user_echo"; text: string }
   | { type: "other"; lineType: string }
   | { type: "malformed"; error: string };
 
@@ -160,6 +162,13 @@ export function parseStreamLine(line: string): StreamEvent {
     const id = str(msg.request_id);
     if (id && request.subtype === "can_use_tool") return { type: "permission_request", ask: parseAsk(id, request) };
     return { type: "other", lineType: `control_request:${str(request.subtype) ?? "?"}` };
+  }
+  if (type === "user") {
+    const message = isObject(msg.message) ? msg.message : {};
+    const content = message.content;
+    const text = typeof content === "string" ? content : Array.isArray(content) && content.every((b) => isObject(b) && b.type === "text") ? content.map((b) => str((b as Json).text) ?? "").join("") : null;
+    if (text !== null) return { type: "user_echo", text };
+    return { type: "other", lineType: type };
   }
   if (type === "control_cancel_request") {
     const id = str(msg.request_id);

@@ -23,6 +23,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** More --allowedTools rules for this run (the session's "always" answers). */
   allowRules?: readonly string[];
+  /** --max-budget-usd for this run: what is left of the day's budget (null or absent: none). */
+  maxBudgetUsd?: number | null;
 }
 
 export interface RunHooks {

@@ -173,6 +173,7 @@ export function expectedDefaults(dir: string): Config {
       tasks_dir: path.join(dir, "orchestrator_tasks"),
       logs_dir: path.join(dir, "orchestrator_logs"),
       daily_dir: path.join(dir, "daily_logs"),
+      results_dir: path.join(dir, "results"),
       state_file: path.join(dir, "state.json"),
     },
     logging: { level: "info", task_logs: true },

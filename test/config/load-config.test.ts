@@ -335,6 +335,7 @@ describe("loadConfig: values", () => {
       tasks_dir: path.join(dir, "conf/tasks"),
       logs_dir: path.join(dir, "logs"),
       daily_dir: path.join(dir, "conf/daily_logs"),
+      results_dir: path.join(dir, "conf/results"),
       state_file: "/var/lib/orch/state.json",
     });
     expect(config.claude.project_dir).toBe(path.join(dir, "project"));

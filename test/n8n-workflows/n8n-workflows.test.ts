@@ -9,48 +9,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseTelegramHtml } from "../fixtures/fake-bot-api/telegram-html.js";
 import { startHarness, type Harness } from "../http/http-harness.js";
 import { REPO } from "../support/run-orchestrator-bin.js";
+import { allNodes, DIR, expectTelegramHtml, FILES, node, O2T, ofType, outputs, raw, runCode, T2O, update, wf } from "./workflow-files.js";
 
-interface WfNode {
-  id?: string;
-  name: string;
-  type: string;
-  typeVersion: number;
-  parameters: Record<string, any>;
-  credentials?: Record<string, unknown>;
-  webhookId?: string;
-  retryOnFail?: boolean;
-  maxTries?: number;
-  waitBetweenTries?: number;
-  onError?: string;
-}
-interface Workflow {
-  id?: string;
-  name: string;
-  active?: boolean;
-  nodes: WfNode[];
-  connections: Record<string, Record<string, { node: string; type: string; index: number }[][]>>;
-  settings?: Record<string, unknown>;
-}
-
-const DIR = path.join(REPO, "n8n_workflows");
-const T2O = "telegram-to-orchestrator.json";
-const FILES = ["daily-startup.json", "orchestrator-to-telegram.json", "telegram-to-orchestrator.json"];
-const raw: Record<string, string> = Object.fromEntries(FILES.map((f) => [f, readFileSync(path.join(DIR, f), "utf8")]));
-const workflows: Record<string, Workflow> = Object.fromEntries(FILES.map((f) => [f, JSON.parse(raw[f] as string) as Workflow]));
-const wf = (file: string) => workflows[file] as Workflow;
-const node = (file: string, name: string): WfNode => {
-  const found = wf(file).nodes.find((n) => n.name === name);
-  if (!found) throw new Error(`${file} has no node "${name}"`);
-  return found;
-};
-const ofType = (file: string, type: string) => wf(file).nodes.filter((n) => n.type === `n8n-nodes-base.${type}`);
-const allNodes = () => FILES.flatMap((file) => wf(file).nodes.map((n) => ({ file, n })));
-
-/** The commands the Switch routes to the orchestrator (the seed's eight, /retry, and issue #10's /cancel, /diff, /rollback). */
-const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help"];
+/**
+ * The commands the Switch routes to the orchestrator (the seed's eight, /retry, issue #10's
+ * /cancel, /diff, /rollback, issue #11's /tell, /permissions, /revoke and a tool request's
+ * button), then "lookup" (a question's button or a reply to a request: the request is read first).
+ */
+const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help", "tell", "permissions", "revoke", "permission"];
+const ROUTES = [...COMMANDS, "lookup"];
 /** The settings the workflows read ($vars, else $env): the README must document each. */
 const SETTINGS = ["ORCHESTRATOR_URL", "WEBHOOK_SECRET", "TELEGRAM_CHAT_ID"];
 
@@ -144,13 +113,13 @@ describe("the n8n workflow files", () => {
 
   it("call the orchestrator with the secret, a timeout and 3 tries, and go on to tell the chat when it fails", () => {
     const http = FILES.flatMap((f) => ofType(f, "httpRequest"));
-    expect(http.map((h) => h.name).sort()).toEqual(["Ask the orchestrator", "Start the day"]);
+    expect(http.map((h) => h.name).sort()).toEqual(["Ask the orchestrator", "Find the request", "Start the day"]);
     for (const h of http) {
       expect(h).toMatchObject({ retryOnFail: true, maxTries: 3, onError: "continueRegularOutput" });
       expect(h.waitBetweenTries).toBeGreaterThanOrEqual(1000);
       expect(h.typeVersion).toBeGreaterThanOrEqual(4);
       expect(h.parameters.method).toBe("POST");
-      expect(h.parameters.url).toMatch(/ORCHESTRATOR_URL[\s\S]*\}\}\/webhook\/(command|start)$/);
+      expect(h.parameters.url).toMatch(/ORCHESTRATOR_URL[\s\S]*\}\}\/webhook\/(command|start|permissions)$/);
       expect(h.parameters.options.timeout).toBeGreaterThan(0);
       expect(h.parameters.options.timeout).toBeLessThanOrEqual(30_000);
       // 4xx/5xx answers reach the formatter (they carry the orchestrator's reason).
@@ -158,23 +127,30 @@ describe("the n8n workflow files", () => {
       expect(h.parameters.headerParameters.parameters).toEqual([{ name: "X-Webhook-Secret", value: expect.stringContaining("WEBHOOK_SECRET") }]);
     }
     expect(node("daily-startup.json", "Start the day").parameters.url).toMatch(/\/webhook\/start$/);
+    expect(node(T2O, "Ask the orchestrator").parameters.url).toMatch(/\/webhook\/command$/);
+    expect(node(T2O, "Find the request").parameters.url).toMatch(/\/webhook\/permissions$/);
   });
 
-  it("send Telegram messages as HTML without n8n's attribution", () => {
+  it("send Telegram messages as HTML without n8n's attribution, retried", () => {
     const all = FILES.flatMap((f) => ofType(f, "telegram"));
-    const sends = all.filter((t) => t.parameters.operation !== "sendDocument");
-    expect(sends).toHaveLength(3);
+    for (const t of all) {
+      expect(t.typeVersion).toBe(1.2);
+      expect(t.retryOnFail).toBe(true);
+      expect(t.maxTries).toBe(3);
+    }
+    const sends = all.filter((t) => (t.parameters.resource ?? "message") === "message" && (t.parameters.operation ?? "sendMessage") === "sendMessage");
+    expect(sends.map((t) => t.name).sort()).toEqual(["Reply in Telegram", "Send to the chat", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers", "Send with Allow / Deny buttons", "Tell the chat"]);
     for (const t of sends) {
-      expect(t.typeVersion).toBeGreaterThanOrEqual(1.1);
-      expect(t.parameters.operation ?? "sendMessage").toBe("sendMessage");
-      expect(t.parameters.resource ?? "message").toBe("message");
       expect(t.parameters.additionalFields).toMatchObject({ parse_mode: "HTML", appendAttribution: false });
       expect(t.parameters.text).toBe("={{ $json.text }}");
-      expect(t.retryOnFail).toBe(true);
     }
     // The answer goes back to the chat the command came from; notifications to the configured chat.
-    expect(node("telegram-to-orchestrator.json", "Reply in Telegram").parameters.chatId).toBe("={{ $json.chat_id }}");
-    expect(node("orchestrator-to-telegram.json", "Send to the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
+    expect(node(T2O, "Reply in Telegram").parameters.chatId).toBe("={{ $json.chat_id }}");
+    for (const name of ["Send to the chat", "Send with Allow / Deny buttons", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers"]) {
+      expect(node(O2T, name).parameters.chatId).toBe(node(O2T, "Send to the chat").parameters.chatId);
+      expect(node(O2T, name).parameters.chatId).toContain("TELEGRAM_CHAT_ID");
+      expect(node(O2T, name)).toMatchObject({ onError: "continueErrorOutput" });
+    }
     expect(node("daily-startup.json", "Tell the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
     // The one document: a long /diff, from the binary the formatter made, with an HTML caption.
     const doc = all.filter((t) => t.parameters.operation === "sendDocument");
@@ -184,11 +160,21 @@ describe("the n8n workflow files", () => {
       onError: "continueErrorOutput",
       parameters: { chatId: "={{ String($json.chat_id) }}", binaryData: true, binaryPropertyName: "diff", additionalFields: { caption: "={{ $json.caption }}", parse_mode: "HTML" } },
     });
+    // A press is answered (the button's spinner stops), and the request's message edited without
+    // buttons (no replyMarkup: Telegram removes them); neither stops the workflow when refused.
+    const rest = all.filter((t) => !sends.includes(t) && !doc.includes(t)).map((t) => [t.name, t.parameters.resource ?? "message", t.parameters.operation, t.onError]);
+    expect(rest).toEqual([
+      ["Answer the button", "callback", "answerQuery", "continueRegularOutput"],
+      ["Edit the request message", "message", "editMessageText", "continueRegularOutput"],
+    ]);
+    expect(node(T2O, "Edit the request message").parameters.replyMarkup ?? "none").toBe("none");
+    expect(node(T2O, "Edit the request message").parameters.additionalFields).toMatchObject({ parse_mode: "HTML" });
   });
 
   it("telegram-to-orchestrator: a long diff goes as a document, and as text when Telegram refuses it", () => {
     const c = wf(T2O).connections;
-    expect(c["Format answer"]?.main).toEqual([[{ node: "Diff as a file?", type: "main", index: 0 }]]);
+    expect(outputs(T2O, "Format answer")).toEqual([["A button press?"]]);
+    expect(outputs(T2O, "A button press?")).toEqual([["Answer the button"], ["Diff as a file?"]]);
     expect(JSON.stringify(node(T2O, "Diff as a file?").parameters)).toContain("$json.document === true");
     expect(c["Diff as a file?"]?.main.map((b) => b.map((t) => t.node))).toEqual([["Send the diff as a file"], ["Reply in Telegram"]]);
     expect(c["Send the diff as a file"]?.main.map((b) => b.map((t) => t.node))).toEqual([[], ["File refused: send the text"]]);
@@ -200,20 +186,26 @@ describe("the n8n workflow files", () => {
   it("telegram-to-orchestrator: serves only the allowed chat and routes every command, the rest to help", () => {
     const trigger = node("telegram-to-orchestrator.json", "Telegram Trigger");
     expect(trigger.type).toBe("n8n-nodes-base.telegramTrigger");
-    // 1.2 checks Telegram's secret token header and filters by chat id.
+    // 1.2 checks Telegram's secret token header. Its chat filter looks at message.chat only and
+    // would drop every button press: "Allowed chat?" filters messages and presses alike.
     expect(trigger.typeVersion).toBe(1.2);
-    expect(trigger.parameters.updates).toEqual(["message"]);
-    expect(trigger.parameters.additionalFields.chatIds).toMatch(/TELEGRAM_CHAT_ID[\s\S]*\|\| '[^']+'/);
+    expect(trigger.parameters.updates).toEqual(["message", "callback_query"]);
+    expect(trigger.parameters.additionalFields.chatIds).toBeUndefined();
+    expect(outputs(T2O, "Telegram Trigger")).toEqual([["Allowed chat?"]]);
+    expect(outputs(T2O, "Allowed chat?")).toEqual([["Read command"], []]);
+    expect(JSON.stringify(node(T2O, "Allowed chat?").parameters)).toContain("$vars.TELEGRAM_CHAT_ID || $env.TELEGRAM_CHAT_ID");
     const route = node("telegram-to-orchestrator.json", "Route command");
     expect(route).toMatchObject({ type: "n8n-nodes-base.switch", typeVersion: 3.2 });
     const rules = route.parameters.rules.values as { conditions: { conditions: { leftValue: string; rightValue: string; operator: { operation: string } }[] } }[];
-    expect(rules.map((r) => r.conditions.conditions[0]?.rightValue)).toEqual(COMMANDS);
+    expect(rules.map((r) => r.conditions.conditions[0]?.rightValue)).toEqual(ROUTES);
     for (const r of rules) expect(r.conditions.conditions[0]).toMatchObject({ leftValue: "={{ $json.command }}", operator: { operation: "equals" } });
     expect(route.parameters.options.fallbackOutput).toBe("extra");
-    const outputs = wf("telegram-to-orchestrator.json").connections["Route command"]?.main ?? [];
-    expect(outputs).toHaveLength(COMMANDS.length + 1);
-    for (const o of outputs.slice(0, COMMANDS.length)) expect(o.map((t) => t.node)).toEqual(["Ask the orchestrator"]);
-    expect(outputs.at(-1)?.map((t) => t.node)).toEqual(["Unknown command"]);
+    const routed = outputs(T2O, "Route command");
+    expect(routed).toHaveLength(ROUTES.length + 1);
+    for (const o of routed.slice(0, COMMANDS.length)) expect(o).toEqual(["Ask the orchestrator"]);
+    // A question's button or a reply to a request: the request is read first.
+    expect(routed[COMMANDS.length]).toEqual(["Find the request"]);
+    expect(routed.at(-1)).toEqual(["Unknown command"]);
   });
 
   it("orchestrator-to-telegram: the N8N_NOTIFY_URL webhook checks the secret and always answers", () => {
@@ -249,30 +241,6 @@ describe("the n8n workflow files", () => {
 
 // ------------------------------------------------------------ the Code nodes, run as n8n runs them
 
-/** Runs a Code node (run once for each item) on one item; `refs` are the items `$('Node')` gives. */
-function runCode(file: string, name: string, json: Record<string, unknown>, refs: Record<string, Record<string, unknown>> = {}): Record<string, any> {
-  const code = node(file, name).parameters.jsCode as string;
-  const $ = (ref: string) => {
-    if (!(ref in refs)) throw new Error(`${name} reads $('${ref}'), which the test did not give`);
-    return { item: { json: refs[ref] }, first: () => ({ json: refs[ref] }) };
-  };
-  const out = new Function("$json", "$", "$input", code)(json, $, { item: { json } }) as { json: Record<string, any> };
-  expect(out).toHaveProperty("json");
-  return out.json;
-}
-
-/** The text is HTML Telegram accepts, within its 4096 visible characters. Returns the visible text. */
-function expectTelegramHtml(html: unknown): string {
-  expect(typeof html).toBe("string");
-  const parsed = parseTelegramHtml(html as string);
-  if (!parsed.ok) throw new Error(`${parsed.description}\n${html as string}`);
-  expect(parsed.text.length).toBeGreaterThan(0);
-  expect(parsed.text.length).toBeLessThanOrEqual(4096);
-  return parsed.text;
-}
-
-const update = (text: string, chat = 4242, from: Record<string, unknown> = { id: chat, is_bot: false, first_name: "T" }) => ({ update_id: 1, message: { message_id: 7, date: 0, chat: { id: chat, type: "private" }, from, text } });
-
 /** Which Switch output an item goes to: the command's index, or the fallback (last). */
 function route(item: { command: string }): number {
   const rules = node(T2O, "Route command").parameters.rules.values as { conditions: { conditions: { rightValue: string }[] } }[];
@@ -293,7 +261,7 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
   async function ask(text: string): Promise<{ text: string; visible: string; status: number; chat: unknown }> {
     const read = runCode(T2O, "Read command", update(text));
     const out = route(read as { command: string });
-    const item = out === COMMANDS.length ? runCode(T2O, "Unknown command", read) : read;
+    const item = out === ROUTES.length ? runCode(T2O, "Unknown command", read) : read;
     const res = await h.request("POST", "/webhook/command", {
       body: JSON.stringify(item.body),
       headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret },
@@ -303,7 +271,9 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
   }
 
   it("Read command: the command, its arguments, a bot's @name, and anything else", () => {
-    expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({ chat_id: 4242, message_id: 7, text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50", body: { command: "/Logs@MyBot 50" }, rollback: null });
+    expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({
+      chat_id: 4242, message_id: 7, by: "Telegram T", text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50", body: { command: "/Logs@MyBot 50" }, rollback: null, callback: null, target: null, lookup: null,
+    });
     expect(runCode(T2O, "Read command", update("  /retry use the other table "))).toMatchObject({ command: "retry", request: "/retry use the other table" });
     expect(runCode(T2O, "Read command", update("hello"))).toMatchObject({ command: "", request: "hello" });
     expect(runCode(T2O, "Read command", { update_id: 2, message: { message_id: 8, chat: { id: 1 }, photo: [] } })).toMatchObject({ chat_id: 1, command: "" });

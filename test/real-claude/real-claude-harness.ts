@@ -36,8 +36,8 @@ export interface RealProject {
 }
 
 export interface ProjectOptions {
-  /** Keys of config.yaml's `claude:` section, over the suite's defaults (YAML values). */
-  claude?: Record<string, string | number>;
+  /** Keys of config.yaml's `claude:` section, over the suite's defaults (YAML values); null leaves a default key out (e.g. allowed_tools). */
+  claude?: Record<string, string | number | null>;
   /** The `orchestrator:` section lines (default: approval required, --yes approves). */
   orchestrator?: string[];
   /** Leave ANTHROPIC_API_KEY out (nothing to log in with). */
@@ -87,7 +87,7 @@ export async function realProject(tasks: string, opts: ProjectOptions = {}): Pro
   await git("add", ".");
   await git("commit", "-q", "-m", "initial");
 
-  const claude: Record<string, string | number> = {
+  const claude: Record<string, string | number | null> = {
     project_dir: "repo",
     allowed_tools: "[Bash, Write, Edit]",
     permission_mode: "acceptEdits",
@@ -101,7 +101,9 @@ export async function realProject(tasks: string, opts: ProjectOptions = {}): Pro
     "orchestrator:",
     ...(opts.orchestrator ?? ["  approval_mode: required", "  auto_approve: []"]),
     "claude:",
-    ...Object.entries(claude).map(([key, value]) => `  ${key}: ${value}`),
+    ...Object.entries(claude)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => `  ${key}: ${value}`),
     ...(opts.paths ? ["paths:", ...Object.entries(opts.paths).map(([key, value]) => `  ${key}: ${value}`)] : []),
     "",
   ].join("\n");

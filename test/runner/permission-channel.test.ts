@@ -15,7 +15,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const CHANNEL_ARGS = ["--input-format", "stream-json", "--permission-prompt-tool", "stdio"];
+const CHANNEL_ARGS = ["--input-format", "stream-json", "--permission-prompt-tool", "stdio", "--replay-user-messages"];
 
 /** The asks of one run, and its channel. */
 interface ChannelRun {

@@ -5,6 +5,7 @@ import { progressOf, taskHeadline } from "../describe.js";
 import { approvalGate } from "../approval.js";
 import { Draft, markSkipped, moveTo, NO_CHECKS, waitFor, type MachineContext, type Transition } from "../draft.js";
 import { interruptedError } from "./recovery.js";
+import { remainingBudget } from "./budget.js";
 import { ignore } from "./replies.js";
 
 // What happens between Claude's "done" and the task counting as completed: the Verify commands
@@ -110,6 +111,7 @@ function verified(d: Draft, report: Extract<CheckReport, { type: "task_verified"
       resume_session_id: task.claude_session_id,
       continuation: 0,
       fix_round: round,
+      max_budget_usd: remainingBudget(d.s, d.ctx),
     });
     const note = `🔁 ${headline}: verification failed (${failure}); Claude is fixing it (${round}/${settings.verifyRetries})`;
     d.notify("verification_failed", "warning", note, index);

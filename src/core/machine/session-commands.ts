@@ -5,6 +5,7 @@ import { Draft, markSkipped, moveTo, pauseAt, previousOf, startTask, type Machin
 import { ignore, refuse } from "./replies.js";
 import { rollback } from "./rollback.js";
 import { answerPermission, revokeRule, tell } from "./permissions.js";
+import { budgetAdvice, budgetReached, setBudget } from "./budget.js";
 
 /** A person's commands: start, approve, pause, resume, skip, retry, cancel (rollback: rollback.ts). */
 export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
@@ -15,6 +16,7 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
   if (cmd.type === "answer_permission") return answerPermission(state, cmd, ctx);
   if (cmd.type === "tell") return tell(state, cmd, ctx);
   if (cmd.type === "revoke_rule") return revokeRule(state, cmd, ctx);
+  if (cmd.type === "budget") return setBudget(state, cmd, ctx);
   const status = state.status;
   const current = state.tasks[state.current_task_index];
   switch (cmd.type) {
@@ -43,6 +45,7 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
     }
     case "approve": {
       if (status !== "waiting_approval" || !current) return refuse(state, cmd);
+      if (budgetReached(state, ctx)) return ignore(state, budgetAdvice(state, ctx));
       const d = new Draft(state, ctx);
       startTask(d, d.s.current_task_index, null);
       return d.done(`Executing ${taskHeadline(d.s, d.s.current_task_index)}`);
@@ -103,6 +106,7 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
     case "retry": {
       const retryable = current && (current.status === "failed" || current.status === "interrupted" || current.status === "rolled_back");
       if (!retryable || !["task_failed", "waiting_approval", "paused"].includes(status)) return refuse(state, cmd);
+      if (budgetReached(state, ctx)) return ignore(state, budgetAdvice(state, ctx));
       const d = new Draft(state, ctx);
       d.s.paused_at = null;
       startTask(d, d.s.current_task_index, cmd.feedback?.trim() || null);

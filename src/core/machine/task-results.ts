@@ -2,9 +2,10 @@ import type { Effect } from "../effects.js";
 import type { Report } from "../events.js";
 import type { SessionState } from "../state.js";
 import { taskHeadline } from "../describe.js";
-import { Draft, markSkipped, moveTo, type MachineContext, type Transition } from "../draft.js";
+import { Draft, markSkipped, moveTo, waitFor, type MachineContext, type Transition } from "../draft.js";
 import { cancelled, checkTask, durationOf, failTask, hasChecks, interruptedByShutdown, recordChanges, stoppedAtPermission } from "./checkpoints.js";
 import { expirePending } from "./permissions.js";
+import { addSpend, budgetAdvice, budgetReached, remainingBudget } from "./budget.js";
 import { ignore } from "./replies.js";
 
 type RunReport = Extract<Report, { type: "task_spawned" | "task_progress" | "task_finished" }>;
@@ -73,12 +74,13 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
     stderr_tail: outcome.stderr_tail ?? (continued ? (task.stderr_tail ?? null) : null),
   });
   recordChanges(task, report.changes ?? null, report.git_error ?? null);
+  addSpend(d, outcome.cost_usd);
   const max = ctx.maxContinuations ?? 0;
   if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && !task.stop_reason && task.claude_session_id && task.continuations < max) {
     // Not a failure yet: the same Claude session goes on where it stopped (--resume).
     task.continuations += 1;
     const note = `${taskHeadline(d.s, index)} reached its turn limit; auto-continuing (${task.continuations}/${max})`;
-    d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: d.s.session_id ?? "session", task: structuredClone(task), feedback: null, resume_session_id: task.claude_session_id, continuation: task.continuations });
+    d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: d.s.session_id ?? "session", task: structuredClone(task), feedback: null, resume_session_id: task.claude_session_id, continuation: task.continuations, max_budget_usd: remainingBudget(d.s, ctx) });
     d.notify("task_continued", "info", note, index);
     return d.done(note);
   }
@@ -97,6 +99,13 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   }
   if (task.cancel_requested_by) return cancelled(d, index);
   if (task.stop_reason) return stoppedAtPermission(d, index);
+  if (outcome.kind === "budget") {
+    // Not the task's fault: it stopped at the day's budget. It waits for a person (and a raise).
+    Object.assign(task, { status: "interrupted", result: "interrupted", error: `stopped at the day's budget: ${budgetReached(d.s, ctx) ?? "the run reached what was left of it"}` });
+    d.notify("task_interrupted", "warning", `💸 ${headline} stopped at the day's budget. ${budgetAdvice(d.s, ctx)}`, index);
+    waitFor(d, index, budgetReached(d.s, ctx) ?? "it stopped at the day's budget");
+    return d.done(`${headline} stopped at the day's budget.`);
+  }
   if (outcome.kind === "cancelled") return interruptedByShutdown(d, index);
   return failTask(d, index, outcome.reason ?? "failed");
 }
