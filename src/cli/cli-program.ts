@@ -126,6 +126,9 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
         done(await clientCommand(context(cmd), "permission", { id, decision, text: words.join(" ") || undefined, json: opts.json ?? false })),
       );
   }
+  client("budget", "today's spend, or set today's budget in dollars")
+    .argument("[dollars]", "today's new budget")
+    .action(async (usd: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "budget", { arg: usd, json: opts.json ?? false })));
   client("logs", "the last n log lines (default 20)")
     .argument("[n]", "how many lines")
     .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "logs", { arg: n, json: opts.json ?? false })));

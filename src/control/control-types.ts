@@ -1,22 +1,24 @@
 import type { FileChangeRecord, VerificationRecord } from "../core/state.js";
 import type { PermissionDecision } from "../core/permission.js";
+import type { HistoryRequest } from "../history/history-control.js";
 
 /**
  * The commands every surface offers (Telegram, HTTP, the CLI client), in one shape, and the one
  * answer shape they all render. HTTP maps `code` to its status: ok 200, bad_request 400,
  * not_found 404, refused 409, unavailable 503.
  */
-export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "permission", "answer", "revoke", "logs", "help"] as const;
+export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "permission", "answer", "revoke", "budget", "history", "report", "logs", "help"] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 export type ControlRequest =
-  | { command: "start"; task_file?: string | null }
+  /** `by` on start/approve/pause/resume/skip/retry: who sent it, for the event history only (src/history/request-by.ts). */
+  | { command: "start"; task_file?: string | null; by?: string | null }
   | { command: "status" }
-  | { command: "approve" }
-  | { command: "pause" }
-  | { command: "resume" }
-  | { command: "skip" }
-  | { command: "retry"; feedback?: string | null }
+  | { command: "approve"; by?: string | null }
+  | { command: "pause"; by?: string | null }
+  | { command: "resume"; by?: string | null }
+  | { command: "skip"; by?: string | null }
+  | { command: "retry"; feedback?: string | null; by?: string | null }
   /** Stop the running task now; `by` names who asked ("Telegram @ana"), for the task's error and the log. */
   | { command: "cancel"; by?: string | null }
   /** A task's changes: `task` is its 1-based position (default: the last task that ran). */
@@ -33,6 +35,12 @@ export type ControlRequest =
   | { command: "answer"; id: string; answers: Record<string, string>; by?: string | null }
   /** Remove one of the session's "always" rules. */
   | { command: "revoke"; rule: string; by?: string | null }
+  /** Today's spend and budget; with `usd`, sets today's budget (wins over orchestrator.daily_budget_usd). */
+  | { command: "budget"; usd?: number | null; by?: string | null }
+  /** The event history: the lines matching grep / task / since, the last `limit` (default 50), oldest first. */
+  | HistoryRequest
+  /** The day report of the state's session (date: YYYY-MM-DD, default today), written to paths.results_dir: { file, summary, report }. */
+  | { command: "report"; date?: string | null }
   | { command: "logs"; lines?: number }
   | { command: "help" };
 
@@ -70,6 +78,8 @@ export interface StatusData {
   commands: string[];
   /** The branch the session works on (git.branch), or null. */
   git_branch: string | null;
+  /** What Claude cost today (local date, all sessions) and today's budget (null: none). */
+  budget: { date: string | null; spent_usd: number; budget_usd: number | null };
   /** What is wrong with the service right now ("logs are not being written: EROFS …"); empty when all is well. */
   problems: string[];
 }

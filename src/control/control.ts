@@ -19,6 +19,9 @@ import { alwaysRuleOf, ruleText } from "../core/permission.js";
 import { startSession } from "../orchestrator/start-session.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
 import type { OrchestratorEvent } from "../core/events.js";
+import { executeHistory } from "../history/history-control.js";
+import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
+import { reportResult } from "../report/report-control.js";
 
 /** How long /cancel waits for the task to stop before answering "stopping" (the runner's own kill is bounded by kill_grace). */
 const CANCEL_WAIT_MS = 15_000;
@@ -38,6 +41,9 @@ export const HELP_TEXT = `Commands:
 /rollback [n] - undo task n and every later task (asks first)
 /tell <text> - a message for the running task's Claude (read on its next turn)
 /permissions - the pending permission requests and the session's "always" rules
+/budget [dollars] - today's spend, or set today's budget
+/history [term] - who did what and when: the event history (/history approve task 3)
+/report [date] - the day's report (results/<date>-report.md)
 /logs [n] - the last n log lines (default 20)
 /help - this list`;
 
@@ -45,6 +51,10 @@ export interface ControlOptions {
   orchestrator: Orchestrator;
   config: Config;
   clock: Clock;
+  /** The event history's writer (App.history): `history` writes what it holds before searching. Absent: the files as they are. */
+  history?: { flush(): Promise<void> } | null;
+  /** Writes the day reports (App.reports, so a session's completion and /report share one); absent: one made from config. */
+  reports?: DayReporter | null;
 }
 
 /**
@@ -68,7 +78,10 @@ export class Control {
     const { orchestrator, clock } = this.options;
     const now = clock.now();
     const problems = orchestrator.problems;
-    return { ok: true, code: "ok", message: formatStatus(orchestrator.state, now, problems), data: { ...statusData(orchestrator.state, now, problems) } };
+    const data = statusData(orchestrator.state, now, problems, this.options.config.orchestrator.daily_budget_usd);
+    const b = data.budget;
+    const spend = b.spent_usd > 0 || b.budget_usd !== null ? `\nSpent today: $${b.spent_usd.toFixed(2)}${b.budget_usd !== null ? ` of $${b.budget_usd.toFixed(2)}` : ""}` : "";
+    return { ok: true, code: "ok", message: `${formatStatus(orchestrator.state, now, problems)}${spend}`, data: { ...data } };
   }
 
   /** The pending permission requests (oldest first) and the session's "always" rules. */
@@ -121,11 +134,11 @@ export class Control {
       case "start": {
         const file = await resolveTaskFile(config.paths.tasks_dir, request.task_file, localDate(clock.now()));
         const tasks = await loadTaskFile(file);
-        const start = { type: "start" as const, task_file: file, tasks, session_id: sessionIdFor(clock.now()) };
+        const start = { type: "start" as const, task_file: file, tasks, session_id: sessionIdFor(clock.now()), by: request.by ?? null };
         return this.#dispatch(start, { task_file: file, tasks: tasks.map((t) => ({ id: t.id, title: t.title, type: t.type })) }, () => startSession(this.options.orchestrator, start, config.git.branch));
       }
       case "retry":
-        return this.#dispatch({ type: "retry", feedback: request.feedback ?? null });
+        return this.#dispatch({ type: "retry", feedback: request.feedback ?? null, by: request.by ?? null });
       case "cancel":
         return this.#cancel(request.by ?? null);
       case "diff":
@@ -142,8 +155,20 @@ export class Control {
         return this.#dispatch({ type: "answer_permission", id: request.id, decision: "answer", answers: request.answers, by: request.by ?? null }, { id: request.id });
       case "revoke":
         return this.#dispatch({ type: "revoke_rule", rule: request.rule, by: request.by ?? null });
+      case "budget": {
+        if (request.usd == null) {
+          const { budget } = statusData(this.options.orchestrator.state, clock.now(), [], config.orchestrator.daily_budget_usd);
+          const of = budget.budget_usd !== null ? ` of $${budget.budget_usd.toFixed(2)}` : " (no budget: set orchestrator.daily_budget_usd, or /budget <dollars> for today)";
+          return { ok: true, code: "ok", message: `Spent today: $${budget.spent_usd.toFixed(2)}${of}.`, data: { ...budget } };
+        }
+        return this.#dispatch({ type: "budget", usd: request.usd, by: request.by ?? null });
+      }
+      case "history":
+        return executeHistory(request, config.paths.logs_dir, this.options.history ?? null);
+      case "report":
+        return reportResult(this.options.reports ?? dayReporterFor(config, clock), this.options.orchestrator.state, request.date ?? null);
       default:
-        return this.#dispatch({ type: request.command });
+        return this.#dispatch({ type: request.command, by: ("by" in request ? request.by : null) ?? null });
     }
   }
 
@@ -210,6 +235,6 @@ export class Control {
     const unavailable = orchestrator.unavailable;
     const reply = unavailable ? { ok: false, message: unavailable } : await send();
     const code = reply.ok ? "ok" : unavailable || /shutting down|Could not save|still recovering/.test(reply.message) ? "unavailable" : "refused";
-    return { ok: reply.ok, code, message: reply.message, data: { ...extra, ...statusData(orchestrator.state, clock.now(), orchestrator.problems) } };
+    return { ok: reply.ok, code, message: reply.message, data: { ...extra, ...statusData(orchestrator.state, clock.now(), orchestrator.problems, this.options.config.orchestrator.daily_budget_usd) } };
   }
 }

@@ -1,4 +1,5 @@
 import { ControlError } from "./control-error.js";
+import { checkReportDate } from "../report/report-date.js";
 import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./control-types.js";
 import type { PermissionDecision } from "../core/permission.js";
 
@@ -73,11 +74,19 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
       if (!valid) throw new ControlError("bad_request", 'Send "answers": {"<question text>": "<an option\'s label, or your own text>"}.');
       return { command: "answer", id, answers: answers as Record<string, string>, by: arg("by") ?? BY_HTTP };
     }
+    case "budget": {
+      const v = body.usd ?? (fromText.command === "budget" ? fromText.usd : null);
+      const n = typeof v === "string" && /^\s*\$?\d+(\.\d+)?\s*$/.test(v) ? Number(v.replace("$", "")) : v;
+      if (n !== null && n !== undefined && (typeof n !== "number" || !(n > 0))) throw new ControlError("bad_request", `"usd" must be an amount of dollars > 0 (got ${JSON.stringify(v)}).`);
+      return { command: "budget", usd: (n as number | null | undefined) ?? null, by: arg("by") ?? BY_HTTP };
+    }
     case "revoke": {
       const rule = arg("rule") ?? (fromText.command === "revoke" ? fromText.rule : "");
       if (!rule) throw new ControlError("bad_request", 'Send "rule": the "always" rule to remove (POST /webhook/permissions lists them).');
       return { command: "revoke", rule, by: arg("by") ?? BY_HTTP };
     }
+    case "report":
+      return { command: "report", date: reportDate(arg("date")) ?? (fromText.command === "report" ? fromText.date : null) ?? null };
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;
@@ -112,6 +121,14 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
     }
     case "revoke":
       return { command, rule: arg ?? "" };
+    case "budget": {
+      if (arg === null) return { command, usd: null };
+      const n = /^\$?\d+(\.\d+)?$/.test(arg) ? Number(arg.replace("$", "")) : NaN;
+      if (!(n > 0)) throw new ControlError("bad_request", `/budget takes an amount of dollars, e.g. /budget 15 (got "${arg}").`);
+      return { command, usd: n };
+    }
+    case "report":
+      return { command, date: reportDate(arg) };
     case "logs": {
       if (arg === null) return { command };
       if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);
@@ -120,6 +137,14 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
     default:
       return { command } as ControlRequest;
   }
+}
+
+/** A report's date (YYYY-MM-DD), checked; null when absent (the report is today's). */
+function reportDate(v: string | null): string | null {
+  if (v === null || v.trim() === "") return null;
+  const checked = checkReportDate(v);
+  if (!checked.ok) throw new ControlError("bad_request", checked.message);
+  return checked.date;
 }
 
 /** A task's 1-based position, from JSON (3 or "3") or command text; null when absent. */

@@ -3,10 +3,19 @@ import type { SessionState } from "../core/state.js";
 import { commandsFor, displayStatus } from "../render/format-status.js";
 import { describeChanges } from "../core/describe-changes.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
+import { localDate } from "../logging/daily-file-stream.js";
+
+/** Today's spend and budget (a /budget raise for today wins over the configured daily budget). */
+function budgetOf(state: SessionState, now: Date, dailyBudgetUsd: number | null): StatusData["budget"] {
+  const today = localDate(now);
+  const spent = state.spend && state.spend.date === today ? state.spend.usd : 0;
+  const raised = state.budget_override && state.budget_override.date === today ? state.budget_override.usd : null;
+  return { date: today, spent_usd: Number(spent.toFixed(6)), budget_usd: raised ?? dailyBudgetUsd };
+}
 import type { StatusData } from "./control-types.js";
 
 /** The status as data, for the HTTP API, the bot and n8n, with the service's current problems. Pure. */
-export function statusData(state: SessionState, now: Date, problems: string[] = []): StatusData {
+export function statusData(state: SessionState, now: Date, problems: string[] = [], dailyBudgetUsd: number | null = null): StatusData {
   const p = progressOf(state);
   const count = (s: string) => state.tasks.filter((t) => t.status === s).length;
   const task = state.status === "idle" ? null : currentTask(state);
@@ -27,6 +36,7 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
     cost_usd: Number(state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0).toFixed(6)),
     commands: commandsFor(state),
     git_branch: state.git_branch ?? null,
+    budget: budgetOf(state, now, dailyBudgetUsd),
     problems: [...problems],
   };
 }

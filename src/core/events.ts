@@ -5,13 +5,17 @@ import type { PermissionAsk, PermissionDecision } from "./permission.js";
 
 /** What a person (or n8n, or the CLI) asks for. Every surface turns its input into one of these. */
 export type Command =
-  /** git_branch: the branch the session was put on (git.branch), recorded in the state. */
-  | { type: "start"; task_file: string; tasks: TaskDefinition[]; session_id: string; git_branch?: string | null }
-  | { type: "approve" }
-  | { type: "pause" }
-  | { type: "resume" }
-  | { type: "skip" }
-  | { type: "retry"; feedback?: string | null }
+  /**
+   * git_branch: the branch the session was put on (git.branch), recorded in the state.
+   * `by` on start/approve/pause/resume/skip/retry: who sent it ("Telegram 123 @ana", "HTTP
+   * 127.0.0.1", "the CLI"), for the event history (src/history/) only: the machine never reads it.
+   */
+  | { type: "start"; task_file: string; tasks: TaskDefinition[]; session_id: string; git_branch?: string | null; by?: string | null }
+  | { type: "approve"; by?: string | null }
+  | { type: "pause"; by?: string | null }
+  | { type: "resume"; by?: string | null }
+  | { type: "skip"; by?: string | null }
+  | { type: "retry"; feedback?: string | null; by?: string | null }
   /** Stop the running task now (Claude, its tools, a running verification); it waits for a person. `by` names who asked. */
   | { type: "cancel"; by?: string | null }
   /** Put the work tree back to before task `index` (default: the last finished one), undoing every later task too. */

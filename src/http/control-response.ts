@@ -13,6 +13,7 @@ const STATUS_KEYS: Record<keyof StatusData, true> = {
   current_task: true,
   last_task: true,
   git_branch: true,
+  budget: true,
   progress: true,
   pause_requested: true,
   waiting_reason: true,

@@ -8,7 +8,8 @@
  * per lost line. Listeners are called on a later microtask, never inside the failing write (a
  * listener that logs would otherwise re-enter the logger).
  */
-export type LogSource = "daily_log" | "task_output" | "access_log";
+/** "events": the event history (src/history/). */
+export type LogSource = "daily_log" | "task_output" | "access_log" | "events";
 
 export type LogHealthListener = (problem: string | null) => void;
 

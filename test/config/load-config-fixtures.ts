@@ -149,6 +149,8 @@ export function expectedDefaults(dir: string): Config {
       verify: [],
       verify_timeout: 600,
       verify_retries: 1,
+      daily_budget_usd: null,
+      budget_warn_ratio: 0.75,
     },
     webhooks: { secret: null, n8n_notify_url: null, enabled: true },
     claude: {

@@ -40,3 +40,11 @@ describe("buildClaudeArgs", () => {
     expect(() => buildClaudeArgs(cfg({ command: [] }), {})).toThrow(/claude.command is empty/);
   });
 });
+
+describe("buildClaudeArgs: the day's budget", () => {
+  it("passes what is left as --max-budget-usd, and nothing without a budget", () => {
+    expect(buildClaudeArgs(fakeConfig("/p"), { maxBudgetUsd: 3.5 }).args.slice(-2)).toEqual(["--max-budget-usd", "3.5000"]);
+    expect(buildClaudeArgs(fakeConfig("/p"), { maxBudgetUsd: null }).args).not.toContain("--max-budget-usd");
+    expect(buildClaudeArgs(fakeConfig("/p"), { maxBudgetUsd: 0 }).args).not.toContain("--max-budget-usd");
+  });
+});

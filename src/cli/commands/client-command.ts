@@ -27,6 +27,7 @@ export async function clientCommand(
   }
   if (command === "cancel" || command === "tell" || command === "permission") body.by = "the CLI";
   if (command === "tell") body.text = args.text ?? "";
+  if (command === "budget") Object.assign(body, { by: "the CLI", ...(arg ? { usd: arg } : {}) });
   if (command === "permission") Object.assign(body, { id: args.id, decision: args.decision, ...(args.text ? { message: args.text } : {}) });
   // A rollback answers once the work tree is restored, which may take longer than a command.
   const { status, json } = await callServer(await config(), command, body, command === "rollback" ? ROLLBACK_TIMEOUT_MS : undefined);

@@ -38,6 +38,7 @@ export const BOT_COMMANDS = [
   { command: "tell", description: "Tell the running task's Claude something: /tell <text>" },
   { command: "permissions", description: "Claude's pending requests and the always-rules" },
   { command: "logs", description: "The last log lines: /logs [n]" },
+  { command: "budget", description: "Today's spend, or /budget <dollars> to set today's budget" },
   { command: "help", description: "All commands" },
 ];
 
@@ -79,7 +80,7 @@ export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
     await askRollback(deps, String(ctx.chat.id), request.task ?? null);
   });
 
-  bot.command(["status", "approve", "pause", "resume", "retry", "diff", "logs", "help"], async (ctx) => {
+  bot.command(["status", "approve", "pause", "resume", "retry", "diff", "budget", "logs", "help"], async (ctx) => {
     const request = await parseOrExplain(deps, ctx);
     if (request) await runCommand(deps, String(ctx.chat.id), request);
   });
