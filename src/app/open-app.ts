@@ -16,6 +16,8 @@ import type { WorkTree } from "../git/work-tree.js";
 import type { Verifier } from "../orchestrator/verifier.js";
 import { CommandVerifier } from "../verify/command-verifier.js";
 import { openWorkTree } from "./open-work-tree.js";
+import { EventHistory } from "../history/event-history.js";
+import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
 
 /** Sessions whose snapshot refs (refs/orchestrator/<session>/) are kept; older ones are removed at start. */
 const KEEP_SNAPSHOT_SESSIONS = 5;
@@ -48,6 +50,10 @@ export interface App {
   orchestrator: Orchestrator;
   /** Whether the logs under paths.logs_dir are being written. */
   logHealth: LogHealth;
+  /** The event history's writer (events-YYYY-MM-DD.jsonl); Control's `history` flushes it before searching. */
+  history: EventHistory;
+  /** The day reports: written on its own when a session completes (onSessionReport hears it), and on request. */
+  reports: DayReporter;
   /** Ends a running task (marked interrupted), saves, releases the lock, closes the log. */
   close(): Promise<void>;
 }
@@ -135,6 +141,14 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       permissionTimeoutS: config.claude.permission_timeout,
       budget: { dailyUsd: config.orchestrator.daily_budget_usd, warnRatio: config.orchestrator.budget_warn_ratio },
     });
+    // Every transition from here on, as a line of the event history (commands with who sent them).
+    const history = new EventHistory({ dir: config.paths.logs_dir, clock, health: logHealth, logger });
+    history.attach(orchestrator);
+    // results/<date>-report.md when a session completes, for the service and `orchestrator run`
+    // alike. Subscribed after the history, so the completion's own line is queued (and flushed by
+    // the report) before the report reads the history.
+    const reports = dayReporterFor(config, clock, logger, history);
+    const unwatchReports = reports.watch(orchestrator);
     let closed: Promise<void> | null = null;
     return {
       config,
@@ -142,9 +156,15 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       logger,
       orchestrator,
       logHealth,
+      history,
+      reports,
       close: () =>
         (closed ??= (async () => {
           await orchestrator.shutdown();
+          // A session that just completed gets its report written before the app goes (it reads the history).
+          await reports.idle();
+          unwatchReports();
+          await history.close(); // the shutdown's own transitions (interrupted) are in it
           // Every save is done: what the store kept beside the file goes before the lock does.
           await store.close().catch((error: unknown) => logger.warn({ err: error }, "could not remove the state file's spare; the next start does"));
           await lock.release();

@@ -41,7 +41,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
   const notifyUrl = config.webhooks.n8n_notify_url;
   const app = await openApp(config, { ...opts, outbox: notifyUrl !== null });
   const log = app.logger.child({ module: "serve" });
-  const control = new Control({ orchestrator: app.orchestrator, config, clock: app.clock });
+  const control = new Control({ orchestrator: app.orchestrator, config, clock: app.clock, reports: app.reports, history: app.history });
   let bot: TelegramBot | null = null;
   let notifier: N8nNotifier | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
@@ -76,6 +76,8 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
         logger: app.logger,
         clock: app.clock,
         webhook: config.telegram.webhook_url ? { url: config.telegram.webhook_url, secretToken } : null,
+        // The report written when a session completes reaches the chats as a document.
+        reports: app.reports,
       });
     }
     const http = createHttpApp({

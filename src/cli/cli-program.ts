@@ -3,6 +3,8 @@ import { loadConfig } from "../config/load-config.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandContext } from "./command-context.js";
 import { clientCommand } from "./commands/client-command.js";
+import { historyCommand } from "./commands/history-command.js";
+import { reportCommand } from "./commands/report-command.js";
 import { runCommand } from "./commands/run-command.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { statusCommand } from "./commands/status-command.js";
@@ -74,6 +76,19 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
   sub("status", "the service's status, or the saved state when none runs")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => done(await statusCommand(context(cmd), { json: opts.json ?? false })));
+
+  sub("history", "who did what and when: the event history, from the files (no service needed)", "The event history (paths.logs_dir/events-YYYY-MM-DD.jsonl), read from the files, so it works\nwith or without a running service. The last --limit matching events, oldest first.")
+    .option("-g, --grep <term>", "only events whose line contains this text (any case)")
+    .option("-t, --task <n>", "only events about task n")
+    .option("--since <date>", "only events from this date (2026-12-01) or time (2026-12-01T09:30) on")
+    .option("-n, --limit <n>", "at most this many events, the newest (default 50)")
+    .option("--json", "print the events as JSON")
+    .action(async (opts: { grep?: string; task?: string; since?: string; limit?: string; json?: boolean }, cmd: Command) => done(await historyCommand(context(cmd), { ...opts, json: opts.json ?? false })));
+
+  sub("report", "the day report: results/<date>-report.md, from the state file (no service needed)", "The day report of the state file's session (default: today's), written to paths.results_dir/<date>-report.md:\nper task status, attempts, time, cost, tokens, turns, files, verification, commit, error; for the day\nthe counts, success rate, cost against the budget, time Claude worked, waits for you and for usage limits.")
+    .argument("[date]", "the session's local date, YYYY-MM-DD (default today)")
+    .option("--json", "print {file, summary, report} as JSON")
+    .action(async (date: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await reportCommand(context(cmd), date, { json: opts.json ?? false })));
 
   // Commands sent to the running service over HTTP.
   const client = (name: string, summary: string) =>

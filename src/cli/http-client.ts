@@ -30,7 +30,8 @@ export async function callServer(config: Config, command: string, body: Record<s
   try {
     res = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Webhook-Secret": secret },
+      // X-Orchestrator-By: the event history records the command as sent by "the CLI".
+      headers: { "Content-Type": "application/json", "X-Webhook-Secret": secret, "X-Orchestrator-By": "the CLI" },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

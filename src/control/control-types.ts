@@ -80,6 +80,13 @@ export interface StatusData {
   git_branch: string | null;
   /** What Claude cost today (local date, all sessions) and today's budget (null: none). */
   budget: { date: string | null; spent_usd: number; budget_usd: number | null };
+  /**
+   * While a task waits for a usage limit (waiting_limit, or paused there): which limit, when it
+   * resets, when the task continues (resume_at) and a line for a person. null otherwise.
+   */
+  limit: { type: string | null; resets_at: string | null; resume_at: string; held: boolean; message: string; text: string } | null;
+  /** The latest usage warning ("5-hour window 82 % used · resets 15:00"), while its window lasts; null otherwise. */
+  usage: { type: string | null; utilization: number | null; resets_at: string | null; text: string } | null;
   /** What is wrong with the service right now ("logs are not being written: EROFS …"); empty when all is well. */
   problems: string[];
 }

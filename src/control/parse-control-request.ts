@@ -2,6 +2,7 @@ import { ControlError } from "./control-error.js";
 import { checkReportDate } from "../report/report-date.js";
 import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./control-types.js";
 import type { PermissionDecision } from "../core/permission.js";
+import { historyRequestFromBody, historyRequestFromText } from "../history/history-control.js";
 
 const MAX_LINES = 200;
 
@@ -87,6 +88,8 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
     }
     case "report":
       return { command: "report", date: reportDate(arg("date")) ?? (fromText.command === "report" ? fromText.date : null) ?? null };
+    case "history":
+      return historyRequestFromBody(body, fromText.command === "history" ? fromText : null);
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;
@@ -129,6 +132,8 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
     }
     case "report":
       return { command, date: reportDate(arg) };
+    case "history":
+      return historyRequestFromText(arg);
     case "logs": {
       if (arg === null) return { command };
       if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);

@@ -4,6 +4,21 @@ import { commandsFor, displayStatus } from "../render/format-status.js";
 import { describeChanges } from "../core/describe-changes.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
 import { localDate } from "../logging/daily-file-stream.js";
+import { heldAtLimit, limitWaitLine, usageLine } from "../core/machine/usage-limits.js";
+
+/** The wait for a usage limit, while a task waits for one. */
+function limitOf(state: SessionState, now: Date): StatusData["limit"] {
+  const text = limitWaitLine(state, now.toISOString());
+  if (!text || !state.resume_at) return null;
+  const l = state.limit ?? null;
+  return { type: l?.type ?? null, resets_at: l?.resets_at ?? null, resume_at: state.resume_at, held: state.status === "paused", message: l?.message ?? "", text };
+}
+
+function usageOf(state: SessionState, now: Date): StatusData["usage"] {
+  const text = usageLine(state, now.toISOString());
+  const w = state.usage_warning ?? null;
+  return text && w ? { type: w.type, utilization: w.utilization, resets_at: w.resets_at, text } : null;
+}
 
 /** Today's spend and budget (a /budget raise for today wins over the configured daily budget). */
 function budgetOf(state: SessionState, now: Date, dailyBudgetUsd: number | null): StatusData["budget"] {
@@ -20,6 +35,8 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
   const count = (s: string) => state.tasks.filter((t) => t.status === s).length;
   const task = state.status === "idle" ? null : currentTask(state);
   const end = state.completed_at ? Date.parse(state.completed_at) : now.getTime();
+  // The task waiting for a usage limit is interrupted, but it has not failed: it goes on by itself.
+  const waitingAtLimit = state.status === "waiting_limit" || heldAtLimit(state) ? 1 : 0;
   return {
     session_id: state.session_id,
     task_file: state.task_file,
@@ -28,7 +45,7 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
     total: state.tasks.length,
     current_task: task ? { id: task.id, title: task.title, type: task.type, status: task.status, error: task.error, phase: task.phase ?? null } : null,
     last_task: lastTask(state),
-    progress: { ...p, completed: count("completed"), skipped: count("skipped"), failed: count("failed") + count("interrupted"), rolled_back: count("rolled_back"), pending: count("pending") },
+    progress: { ...p, completed: count("completed"), skipped: count("skipped"), failed: count("failed") + count("interrupted") - waitingAtLimit, rolled_back: count("rolled_back"), pending: count("pending") },
     pause_requested: state.pause_requested,
     waiting_reason: state.waiting_reason,
     started_at: state.started_at,
@@ -37,6 +54,8 @@ export function statusData(state: SessionState, now: Date, problems: string[] = 
     commands: commandsFor(state),
     git_branch: state.git_branch ?? null,
     budget: budgetOf(state, now, dailyBudgetUsd),
+    limit: limitOf(state, now),
+    usage: usageOf(state, now),
     problems: [...problems],
   };
 }

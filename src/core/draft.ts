@@ -28,6 +28,8 @@ export interface MachineContext {
   today?: string;
   /** orchestrator.daily_budget_usd (null: none) and budget_warn_ratio. Default: no budget. */
   budget?: { dailyUsd: number | null; warnRatio: number };
+  /** The time zone clock times are worded in ("Resuming at 15:00"); default the process's own. */
+  timeZone?: string;
 }
 
 /** The checkpoint settings the machine decides with (from config, and whether a git work tree was found). */
@@ -134,6 +136,8 @@ export function moveTo(d: Draft, index: number, previous: TaskRecord | null): st
 
 export function waitFor(d: Draft, index: number, reason: string): void {
   Object.assign(d.s, { status: "waiting_approval", current_task_index: index, waiting_reason: reason });
+  // Waiting for a person ends a wait for a usage limit (a rollback, the budget at its reset).
+  if (d.s.resume_at != null || d.s.limit != null) Object.assign(d.s, { resume_at: null, limit: null });
   d.notify("approval_needed", "info", `${taskHeadline(d.s, index)} waits for approval: ${reason}.`, index);
 }
 
@@ -176,7 +180,9 @@ export function startTask(d: Draft, index: number, feedback: string | null): voi
     stop_reason: null,
     resume_on_retry: false,
   });
+  if (task.limit_resumes) task.limit_resumes = 0; // a new attempt: its costs start again
   Object.assign(s, { status: "running", current_task_index: index, waiting_reason: null });
+  if (s.resume_at != null) s.resume_at = null; // a task started by hand ends a wait for a usage limit
   d.effects.push({ type: "run_task", index, attempt: task.attempts, session_id: s.session_id ?? "session", task: structuredClone(task), feedback, resume_session_id: resume, continuation: 0, max_budget_usd: remainingBudget(s, d.ctx) });
   d.notify("task_started", "info", `Executing ${taskHeadline(s, index)}${task.type ? ` (${task.type})` : ""}`, index);
 }

@@ -21,6 +21,9 @@ export type NotifyEvent =
   | "budget_warning"
   | "budget_reached"
   | "budget_changed"
+  | "usage_limit_reached"
+  | "usage_limit_resumed"
+  | "usage_warning"
   | "session_paused"
   | "session_resumed"
   | "session_completed"
@@ -61,6 +64,8 @@ export type Effect =
       fix_round?: number;
       /** What is left of today's budget: the run gets --max-budget-usd with it (null or absent: no budget). */
       max_budget_usd?: number | null;
+      /** n for the n-th run of this attempt that continues its Claude session after a usage limit (no before-snapshot); absent or 0 otherwise. */
+      after_limit?: number;
     }
   /** Run the task's Verify commands (theirs, or orchestrator.verify) and check its deliverables. */
   | { type: "verify_task"; index: number; attempt: number; session_id: string; task: TaskRecord; commands: string[]; deliverables: string[]; round: number }

@@ -1,5 +1,5 @@
 import type { TaskDefinition } from "./task.js";
-import type { Progress, RunOutcome } from "./run-outcome.js";
+import type { Progress, RateLimitInfo, RunOutcome } from "./run-outcome.js";
 import type { FileChangeRecord, VerificationRecord } from "./state.js";
 import type { PermissionAsk, PermissionDecision } from "./permission.js";
 
@@ -99,6 +99,10 @@ export type Report =
   | { type: "permission_requested"; index: number; attempt: number; ask: PermissionAsk; session_id?: string | null }
   /** The CLI withdrew a request it had asked. */
   | { type: "permission_cancelled"; index: number; attempt: number; request_id: string }
+  /** The running Claude reported the subscription's usage (a rate_limit_event): a warning is kept and sent once per window. */
+  | { type: "rate_limit"; index: number; attempt: number; info: RateLimitInfo }
+  /** The time a usage-limited task waits for (state.resume_at) has come; a timer for another resume_at is stale. */
+  | { type: "limit_timer"; resume_at: string }
   /** A pending request's timer: the halfway reminder, or the end of claude.permission_timeout. */
   | { type: "permission_timer"; id: string; kind: "remind" | "expire" }
   /** The rollback asked for is done (error: why it failed; the tree may be partly restored, the state is unchanged). */

@@ -8,6 +8,7 @@ import { handleCheckReport } from "./machine/checkpoints.js";
 import { rollbackDone } from "./machine/rollback.js";
 import { handlePermissionReport } from "./machine/permissions.js";
 import { handleRunReport } from "./machine/task-results.js";
+import { handleLimitReport } from "./machine/usage-limits.js";
 
 export { OUTBOX_LIMIT, type MachineContext, type Reply, type Transition } from "./draft.js";
 
@@ -40,6 +41,9 @@ export function transition(state: SessionState, event: OrchestratorEvent, ctx: M
     case "permission_cancelled":
     case "permission_timer":
       return handlePermissionReport(state, event, ctx);
+    case "rate_limit":
+    case "limit_timer":
+      return handleLimitReport(state, event, ctx);
     default:
       return handleRunReport(state, event, ctx);
   }

@@ -31,6 +31,9 @@ export function refusalFor(command: CommandName, state: SessionState): string {
       if (command === "retry") return `Nothing to retry: ${label} has not run yet. Send /approve to run it.`;
       if (command === "start") return `A session is active (${label} waits for approval). Finish or /skip its tasks before starting another.`;
       return `Cannot ${command} while waiting for approval. Send /approve or /skip.`;
+    case "waiting_limit":
+      if (command === "start") return `A session is active (${label} waits for the usage limit to reset). Finish or /skip its tasks before starting another.`;
+      return `Cannot ${command} while ${label} waits for the usage limit: /approve tries it now, /pause holds it, /skip skips it.`;
     case "task_failed":
       if (command === "approve") return `Nothing to approve: ${label} failed. Send /retry to run it again or /skip to move on.`;
       if (command === "pause" || command === "resume") return `Nothing is running: ${label} failed. Send /retry or /skip.`;

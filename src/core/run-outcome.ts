@@ -18,7 +18,8 @@ export type OutcomeKind =
   | "no_result" // exit 0 but no result line
   | "not_found" // the command does not exist / is not executable
   | "cancelled" // ended on purpose (skip, shutdown)
-  | "budget"; // result subtype error_max_budget_usd: the run reached its --max-budget-usd (the day's budget)
+  | "budget" // result subtype error_max_budget_usd: the run reached its --max-budget-usd (the day's budget)
+  | "usage_limit"; // a result with is_error whose text names a usage limit, or an API 429: not a failure, the session waits for the reset
 
 export interface RunOutcome {
   ok: boolean;
@@ -45,6 +46,30 @@ export interface RunOutcome {
   output_log?: { created: boolean; error: string | null };
   /** The end of stderr, when the output log could not keep it (`output_log.error` set); else null. */
   stderr_tail?: string | null;
+  /** kind usage_limit: which limit, when it resets, the CLI's words. Absent otherwise. */
+  limit?: UsageLimit | null;
+}
+
+/** A usage limit that stopped a run (the subscription's window, a gateway's spend cap, an API 429). */
+export interface UsageLimit {
+  /** The CLI's rateLimitType ("five_hour", "seven_day", "seven_day_opus", "seven_day_sonnet", "overage", …); null when not known. */
+  type: string | null;
+  /** When it resets (ISO): the stream's last rate_limit_event, else the time in the text; null when neither says. */
+  resets_at: string | null;
+  /** The CLI's own words ("You've hit your 5-hour limit · resets 3pm (UTC)"), cut short. */
+  message: string;
+}
+
+/** One `{"type":"rate_limit_event","rate_limit_info":{…}}` line of the stream, as the runner passes it on. */
+export interface RateLimitInfo {
+  /** "allowed" | "allowed_warning" | "rejected" (the CLI may add others). */
+  status: string;
+  /** rateLimitType: "five_hour", "seven_day", …; null when absent. */
+  type: string | null;
+  /** resetsAt (epoch seconds in the stream) as ISO; null when absent. */
+  resets_at: string | null;
+  /** Fraction of the window used (0..1); null when absent. */
+  utilization: number | null;
 }
 
 /** A progress event from the stream: one per assistant text or tool_use block. */

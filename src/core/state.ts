@@ -8,6 +8,8 @@ export type SessionStatus =
   | "running"
   | "paused"
   | "task_failed"
+  /** A run was stopped by a usage limit: the task continues by itself at resume_at (src/core/machine/usage-limits.ts). */
+  | "waiting_limit"
   | "completed";
 
 export type TaskStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "interrupted" | "rolled_back";
@@ -131,6 +133,10 @@ export interface TaskRecord extends TaskDefinition {
   resume_on_retry?: boolean;
   /** Who asked to cancel the running task ("Telegram @ana", "the HTTP API", "the CLI"); it ends as interrupted. */
   cancel_requested_by?: string | null;
+  /** Runs of the current attempt that continued its Claude session after a usage limit (their costs add up). */
+  limit_resumes?: number;
+  /** Seconds this task waited for usage limits to reset, all attempts (its duration_s includes them). */
+  limit_wait_s?: number | null;
 }
 
 export interface SessionState {
@@ -175,6 +181,42 @@ export interface SessionState {
   budget_override?: { date: string; usd: number; by: string } | null;
   /** The local date the budget warning was sent (once a day). */
   budget_warned?: string | null;
+  /**
+   * When the task stopped by a usage limit continues by itself (ISO): while waiting_limit, and
+   * kept while paused there (/resume waits for it again). null otherwise.
+   */
+  resume_at?: string | null;
+  /** The last usage limit that stopped a run, until a run ends otherwise (hits: consecutive ones, for the backoff). */
+  limit?: LimitRecord | null;
+  /** The latest allowed_warning of the CLI's rate_limit_event ("5-hour window 82 % used"); null once allowed again. */
+  usage_warning?: UsageWarning | null;
+  /** The windows (`<type>@<resets_at>`) a usage warning was sent for: once per window. The last 20. */
+  usage_warned?: string[];
+}
+
+/** A usage limit that stopped task `index`'s run (see RunOutcome.limit). */
+export interface LimitRecord {
+  /** rateLimitType ("five_hour", "seven_day", …), or null when not known. */
+  type: string | null;
+  /** When it resets, as the CLI said (ISO); null when it did not say. */
+  resets_at: string | null;
+  /** The CLI's words. */
+  message: string;
+  index: number;
+  /** When the session started waiting for it. */
+  since: string;
+  /** Consecutive limits (1 for the first): the wait without a reset time doubles from 5 min to 1 h. */
+  hits: number;
+}
+
+/** A rate_limit_event with status allowed_warning: how much of a window is used. */
+export interface UsageWarning {
+  type: string | null;
+  /** 0..1; null when the CLI did not say. */
+  utilization: number | null;
+  resets_at: string | null;
+  /** When it was reported. */
+  at: string;
 }
 
 /** What is POSTed to n8n for one event. */
@@ -278,7 +320,7 @@ export function describeStateProblem(value: unknown): string | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
   const s = value as Record<string, unknown>;
   if (s.version !== 1) return `unknown version ${JSON.stringify(s.version)}`;
-  const statuses = ["idle", "waiting_approval", "running", "paused", "task_failed", "completed"];
+  const statuses = ["idle", "waiting_approval", "running", "paused", "task_failed", "waiting_limit", "completed"];
   if (typeof s.status !== "string" || !statuses.includes(s.status)) return `bad status ${JSON.stringify(s.status)}`;
   if (!Array.isArray(s.tasks)) return "tasks is not a list";
   if (typeof s.current_task_index !== "number") return "current_task_index is not a number";

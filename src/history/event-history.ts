@@ -47,6 +47,8 @@ export interface EventHistoryOptions {
   logger?: Logger | null;
   /** Longest time a line waits before it is written (default 200 ms). */
   flushMs?: number;
+  /** Wait before a failed write is tried again (default RETRY_MS). */
+  retryMs?: number;
   maxPendingBytes?: number;
   fs?: HistoryFs;
 }
@@ -69,7 +71,7 @@ export class EventHistory {
   #detach: (() => void) | null = null;
 
   constructor(options: EventHistoryOptions) {
-    this.#opts = { flushMs: 200, maxPendingBytes: MAX_PENDING_BYTES, fs: nodeHistoryFs, ...options };
+    this.#opts = { flushMs: 200, retryMs: RETRY_MS, maxPendingBytes: MAX_PENDING_BYTES, fs: nodeHistoryFs, ...options };
   }
 
   /** Records every change of `orchestrator` from now on. */
@@ -168,7 +170,7 @@ export class EventHistory {
       this.#pending = [...rest, ...this.#pending];
       this.#pendingBytes = this.#pending.reduce((n, p) => n + p.line.length, 0);
       this.#failed((error as Error).message);
-      this.#schedule(RETRY_MS);
+      this.#schedule(this.#opts.retryMs);
       throw error;
     }
     if (this.#failing !== null) {
@@ -193,6 +195,6 @@ export class EventHistory {
     this.#failing = reason;
     if (!first) return;
     this.#opts.health?.fail("events", reason);
-    this.#opts.logger?.error({ module: "history", reason }, `the event history cannot be written (${reason}); its lines are kept in memory and written once it can be, tried every ${RETRY_MS / 1000} s`);
+    this.#opts.logger?.error({ module: "history", reason }, `the event history cannot be written (${reason}); its lines are kept in memory and written once it can be, tried every ${this.#opts.retryMs / 1000} s`);
   }
 }

@@ -65,7 +65,7 @@ export function historyEntry(change: Change, ts: string): HistoryEntry | null {
     e.type === "notify" ? [{ event: e.notification.event, level: e.notification.level, message: cut(e.notification.message), task: e.notification.task_index === null ? null : e.notification.task_index + 1 }] : [],
   );
   const by = "by" in event && typeof event.by === "string" && event.by.trim() !== "" ? cut(event.by) : null;
-  const message = command ? reply.message : (notifications[0]?.message ?? reply.message);
+  const message = command ? reply.message : (notifications[0]?.message ?? reportText(event) ?? reply.message);
   return {
     ts,
     event: event.type,
@@ -79,6 +79,13 @@ export function historyEntry(change: Change, ts: string): HistoryEntry | null {
     fields: fieldsOf(event),
     notifications,
   };
+}
+
+/** What a report without a notification says, where the machine's reply is only "recorded". */
+function reportText(event: OrchestratorEvent): string | null {
+  if (event.type === "task_spawned") return `Claude started for Task ${event.index + 1} (attempt ${event.attempt}, pid ${event.pid})`;
+  if (event.type === "permission_requested") return `Task ${event.index + 1} asks: ${describePermission(event.ask)}`;
+  return null;
 }
 
 /** A line the history writes about itself (lines it had to drop). */

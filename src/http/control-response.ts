@@ -14,6 +14,8 @@ const STATUS_KEYS: Record<keyof StatusData, true> = {
   last_task: true,
   git_branch: true,
   budget: true,
+  limit: true,
+  usage: true,
   progress: true,
   pause_requested: true,
   waiting_reason: true,

@@ -3,6 +3,7 @@ import type { Control } from "../control/control.js";
 import { ControlError } from "../control/control-error.js";
 import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest, type StatusData } from "../control/control-types.js";
 import { parseControlBody } from "../control/parse-control-request.js";
+import { withBy } from "../history/request-by.js";
 import type { Logger } from "../logging/create-logger.js";
 import { setAuthOutcome } from "./access-log.js";
 import type { AuthFailureLimiter } from "./auth-failure-limiter.js";
@@ -22,6 +23,8 @@ export interface WebhookRoutesOptions {
 const ROUTES = new Set<string>(["command", ...CONTROL_COMMANDS]);
 const JSON_TYPES = ["application/json", "application/*+json"];
 const SECRET_HEADER = "x-webhook-secret";
+/** Who the client says it is, for the event history ("the CLI"). */
+const BY_HEADER = "x-orchestrator-by";
 
 /**
  * The /webhook/* API, mounted at /webhook. Each stage answers or passes on, cheapest first:
@@ -97,6 +100,16 @@ export function webhookRoutes(opts: WebhookRoutesOptions): Router {
   return router;
 }
 
+/**
+ * Who sent a command, for the event history: the body's "by" (n8n names the Telegram user, the
+ * CLI client sends "the CLI" as X-Orchestrator-By), else "HTTP <client address>".
+ */
+function senderOf(req: Request, body: Record<string, unknown>): string {
+  const header = req.headers[BY_HEADER];
+  const named = typeof body.by === "string" && body.by.trim() !== "" ? body.by : typeof header === "string" && header.trim() !== "" ? header : null;
+  return (named ?? `HTTP ${req.ip ?? "unknown"}`).slice(0, 200);
+}
+
 /** "a string", "an array", "null"... for the message (never the value: it may hold a secret). */
 function jsonKind(value: unknown): string {
   if (value === null) return "null";
@@ -109,7 +122,7 @@ async function runCommand(opts: WebhookRoutesOptions, req: Request, res: Respons
   const body = (req.body as Record<string, unknown> | undefined) ?? {};
   let request: ControlRequest;
   try {
-    request = parseControlBody(body, route === "command" ? undefined : route);
+    request = withBy(parseControlBody(body, route === "command" ? undefined : route), senderOf(req, body));
   } catch (error) {
     if (error instanceof ControlError) return sendError(res, 400, "bad_request", error.message);
     throw error;

@@ -12,6 +12,7 @@ import type { CheckpointSettings } from "../core/draft.js";
 import type { WorkTree } from "../git/work-tree.js";
 import { SerialQueue } from "./serial-queue.js";
 import { PermissionTimers } from "./permission-timers.js";
+import { LimitTimer } from "./limit-timer.js";
 import { DEFAULT_PERMISSION_TIMEOUT_S } from "../core/machine/permissions.js";
 import { localDate } from "../logging/daily-file-stream.js";
 import type { Verifier } from "./verifier.js";
@@ -64,6 +65,8 @@ export interface OrchestratorOptions {
   permissionTimeoutS?: number;
   /** orchestrator.daily_budget_usd / budget_warn_ratio (default: no budget). */
   budget?: { dailyUsd: number | null; warnRatio: number };
+  /** The zone notifications word clock times in ("Resuming at 15:00"); default the process's own. */
+  timeZone?: string;
 }
 
 /** Longest pause between two tries of a save that must not be lost. */
@@ -114,9 +117,15 @@ export class Orchestrator {
     this.#permissionTimers = new PermissionTimers((options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S) * 1000, options.clock, (id, kind) => {
       if (!this.#closing) void this.#dispatchReport({ type: "permission_timer", id, kind });
     });
+    this.#limitTimer = new LimitTimer(options.clock, (resume_at) => {
+      if (!this.#closing) void this.#dispatchReport({ type: "limit_timer", resume_at });
+    });
   }
 
   readonly #permissionTimers: PermissionTimers;
+
+  /** A task waiting for a usage limit continues at state.resume_at (re-armed from the saved state after a restart). */
+  readonly #limitTimer: LimitTimer;
 
   readonly #checks: CheckpointSettings;
 
@@ -249,6 +258,7 @@ export class Orchestrator {
   async shutdown(): Promise<void> {
     this.#closing = true;
     this.#permissionTimers.clear();
+    this.#limitTimer.stop(); // the wait stays in the state: the next start arms it again
     this.#unwatchLogs?.();
     this.#wakeRetry?.(); // a save retrying on a full disk tries once more now, then gives up
     // A result saved while stopping may already have started the next task (see #apply, which
@@ -259,6 +269,7 @@ export class Orchestrator {
       await this.#queue.idle();
     } while (this.#runs.size > 0);
     this.#permissionTimers.clear();
+    this.#limitTimer.stop();
   }
 
   #dispatchReport(report: Report): Promise<Reply> {
@@ -268,7 +279,7 @@ export class Orchestrator {
   async #apply(event: OrchestratorEvent, mustPersist: boolean): Promise<Reply> {
     const previous = this.#state;
     const now = this.options.clock.now().toISOString();
-    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks, permissionTimeoutS: this.options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S, today: localDate(this.options.clock.now()), budget: this.options.budget });
+    const t = transition(previous, event, { now, policy: this.options.policy, outbox: this.options.outbox ?? false, maxContinuations: this.options.maxContinuations ?? 0, checks: this.#checks, permissionTimeoutS: this.options.permissionTimeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S, today: localDate(this.options.clock.now()), budget: this.options.budget, timeZone: this.options.timeZone });
     if (t.state !== previous) {
       const saved = await this.#save(t.state, mustPersist);
       if (!saved.ok) return { ok: false, message: saved.message };
@@ -276,6 +287,8 @@ export class Orchestrator {
     this.#state = t.state;
     // Stopping: no new timer may hold the process (the restart expires what is pending anyway).
     if (t.state !== previous && !this.#closing) this.#permissionTimers.sync(t.state);
+    // Every transition, changed or not: the restart's recovery leaves a waiting_limit state as it is, and its timer must be armed.
+    if (!this.#closing) this.#limitTimer.sync(t.state);
     this.#logTransition(event, t);
     for (const effect of t.effects) this.#runs.perform(effect, t.state);
     // Stopping: a task the machine just started (the previous one finished meanwhile) is cancelled

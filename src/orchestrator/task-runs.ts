@@ -208,7 +208,8 @@ export class TaskRuns {
   #start(effect: Extract<Effect, { type: "run_task" }>, state: SessionState): void {
     const { index, attempt, task } = effect;
     const fixRound = effect.fix_round ?? 0;
-    const key = `${index}:${attempt}:${effect.continuation}:${fixRound}`;
+    const afterLimit = effect.after_limit ?? 0;
+    const key = `${index}:${attempt}:${effect.continuation}:${fixRound}${afterLimit > 0 ? `:limit${afterLimit}` : ""}`;
     const logFile = this.logFileFor(effect.session_id, task.id);
     const resume = effect.resume_session_id;
     // Resuming a Claude session: it already holds the task, so the feedback (or "continue") is the prompt.
@@ -222,7 +223,8 @@ export class TaskRuns {
       // Before Claude's own attempt (not a continuation or fix run, which carry on from it): a
       // snapshot of the work tree, so what the attempt changes can be shown and undone.
       let before = null;
-      if (tree && effect.continuation === 0 && fixRound === 0) {
+      // A run continuing after a usage limit carries on from the attempt's own before too.
+      if (tree && effect.continuation === 0 && fixRound === 0 && afterLimit === 0) {
         const taken = await tree.before(labels);
         if (!taken.ok) return this.#finish(key, index, attempt, snapshotFailed(taken.error), null, null, taken.error);
         before = taken.snapshot;
@@ -234,6 +236,7 @@ export class TaskRuns {
           {
             onPermissionRequest: (ask, session_id) => this.options.report({ type: "permission_requested", index, attempt, ask, session_id }),
             onPermissionCancelled: (request_id) => this.options.report({ type: "permission_cancelled", index, attempt, request_id }),
+            onRateLimit: (info) => this.options.report({ type: "rate_limit", index, attempt, info }),
             onSpawn: ({ pid, pgid, run_marker, log_error, channel }) => {
               run.channel = channel;
               // A log that could not be opened is said at once, and its path is never recorded.

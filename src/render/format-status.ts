@@ -2,6 +2,7 @@ import { currentTask, progressOf, taskLabel } from "../core/describe.js";
 import { describeChanges, shortCommit } from "../core/describe-changes.js";
 import { describePermission } from "../core/describe-permission.js";
 import { pendingPermissions } from "../core/machine/permissions.js";
+import { heldAtLimit, limitWaitLine, usageLine } from "../core/machine/usage-limits.js";
 import type { SessionState, SessionStatus, TaskStatus } from "../core/state.js";
 
 /** How each session status reads to a person, emoji first (shared by the CLI and the bot). */
@@ -11,6 +12,7 @@ export const STATUS_TEXT: Record<SessionStatus, string> = {
   running: "⚙️ Running",
   paused: "⏸️ Paused",
   task_failed: "❌ Task failed",
+  waiting_limit: "⏳ Waiting for the usage limit",
   completed: "✅ Completed",
 };
 
@@ -60,6 +62,9 @@ export function commandsFor(state: SessionState): string[] {
       return ["/resume", "/skip"];
     case "task_failed":
       return ["/retry", "/skip", "/logs"];
+    case "waiting_limit":
+      // /approve tries now; otherwise it continues by itself at resume_at.
+      return ["/status", "/approve", "/pause", "/skip"];
   }
 }
 
@@ -80,6 +85,10 @@ export function formatStatus(state: SessionState, now: Date, problems: string[] 
   ];
   for (const p of pendingPermissions(state)) lines.push(`Asks (${p.id}): ${p.kind === "question" ? "" : "may it run "}${describePermission(p)}${p.kind === "question" ? "" : "?"} Answer with /permissions.`);
   if (state.waiting_reason) lines.push(`Waiting because ${state.waiting_reason}`);
+  const limitLine = limitWaitLine(state, now.toISOString());
+  if (limitLine) lines.push(limitLine);
+  const usage = usageLine(state, now.toISOString());
+  if (usage) lines.push(`Usage: ${usage}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`);
   for (const s of ["completed", "skipped", "failed", "interrupted", "rolled_back", "pending"] as TaskStatus[]) {
     const n = count(s);
@@ -90,7 +99,8 @@ export function formatStatus(state: SessionState, now: Date, problems: string[] 
     lines.push("", `Current: ${taskLabel(state, state.current_task_index)} - ${task.title}${task.type ? ` (${task.type})` : ""}`);
     if (task.phase === "verifying") lines.push("Verifying: running its Verify commands");
     if (task.phase === "committing") lines.push("Committing its changes");
-    if (task.error) lines.push(`Error: ${task.error}`);
+    // A task waiting for a usage limit has no error: the line above says when it goes on.
+    if (task.error && state.status !== "waiting_limit" && !heldAtLimit(state)) lines.push(`Error: ${task.error}`);
     if (task.output_log_error) lines.push(`Output log: ${task.output_log_error}`);
   }
   const cost = state.tasks.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0);

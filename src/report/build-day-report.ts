@@ -3,7 +3,7 @@
  * any). Pure: the state, the date, the clock's now, the budget and the events come in; nothing
  * is read or written here.
  *
- * Waits for a person (the seed's "time to approval"): from orchestrator_logs/events.jsonl when
+ * Waits for a person (the seed's "time to approval"): from the event history when
  * it covers the session (it holds the session's session_started), else estimated from the
  * state. The estimate rests on how the machine starts tasks: a task that needs no person starts
  * in the very transition that ends the one before it, with the same timestamp; so a gap between
@@ -11,13 +11,18 @@
  * first) is time the session stood still for a person: a checkpoint, or a pause. Only a task's
  * first attempt can be measured so: a retry's started_at replaces the earlier one's, so retried
  * tasks are left out (and said so in the notes).
+ *
+ * Waits for usage limits: the state's own record (each task's limit_wait_s and limit_resumes,
+ * and state.limit.since while waiting_limit). A task's duration_s includes its limit waits, so
+ * the time Claude worked leaves them out.
  */
 import { describeChanges } from "../core/describe-changes.js";
 import type { SessionState, TaskRecord, TaskStatus } from "../core/state.js";
+import { formatSpan as formatSeconds } from "./render-day-report.js";
 import type { TokenUsage } from "../core/run-outcome.js";
 import { localDate } from "../logging/daily-file-stream.js";
 import type { CheckpointWaits, DayReport, DayTotals, LimitWaits, PersonWait, TaskReport } from "./day-report-types.js";
-import { eventsOfSession, limitWaitsFromEvents, personWaitsFromEvents, type ReportEvent } from "./report-events.js";
+import { eventsOfSession, personWaitsFromEvents, type ReportEvent } from "./report-events.js";
 
 export interface BuildDayReportOptions {
   /** The local date reported (YYYY-MM-DD); the caller checks it is the session's (sessionDate). */
@@ -63,8 +68,9 @@ export function buildDayReport(state: SessionState, opts: BuildDayReportOptions)
   for (const t of running) notes.push(`Task ${t.task} is still running: its time counts up to now.`);
   if (state.tasks.some((t) => t.attempts > 1)) notes.push("A retried task's cost, tokens and turns are those of its last attempt; spent today counts every run.");
 
-  const limits = limitWaits(state, covered ? sessionEvents : null, now);
-  if (limits.source === "none") notes.push("Waits for usage limits are not recorded for this session (orchestrator_logs/events.jsonl keeps them).");
+  const limits = limitWaits(state, now);
+  const recorded = tasks.reduce((sum, t) => sum + t.limit_wait_s, 0);
+  if (recorded > 0) notes.push(`Claude worked leaves out the ${formatSeconds(recorded)} the tasks waited for usage limits (their durations include them).`);
 
   return {
     date: opts.date,
@@ -96,6 +102,7 @@ function taskReport(t: TaskRecord, index: number, now: Date, waited: number | nu
     started_at: t.started_at,
     completed_at: t.completed_at,
     duration_s: running ? Math.max(0, (now.getTime() - Date.parse(t.started_at as string)) / 1000) : t.duration_s,
+    limit_wait_s: t.limit_wait_s ?? 0,
     cost_usd: t.cost_usd,
     tokens: t.tokens,
     tokens_total: t.tokens ? tokenSum(t.tokens) : null,
@@ -125,6 +132,7 @@ function totals(state: SessionState, tasks: TaskReport[], opts: BuildDayReportOp
     tokens.cache_creation_input_tokens += t.tokens.cache_creation_input_tokens;
     tokens.cache_read_input_tokens += t.tokens.cache_read_input_tokens;
   }
+  const known = tasks.some((t) => t.files_changed !== null);
   const spent = spentOn(state, opts.date);
   const budget = budgetOn(state, opts.date) ?? opts.budgetUsd;
   return {
@@ -141,13 +149,13 @@ function totals(state: SessionState, tasks: TaskReport[], opts: BuildDayReportOp
     spent_today_usd: spent,
     budget_usd: budget,
     budget_used: budget === null ? null : (spent ?? cost) / budget,
-    claude_s: tasks.reduce((sum, t) => sum + (t.duration_s ?? 0), 0),
+    claude_s: tasks.reduce((sum, t) => sum + (t.duration_s === null ? 0 : Math.max(0, t.duration_s - t.limit_wait_s)), 0),
     tokens,
     tokens_total: tokenSum(tokens),
     num_turns: tasks.reduce((sum, t) => sum + (t.num_turns ?? 0), 0),
-    files_changed: tasks.reduce((sum, t) => sum + (t.files_changed ?? 0), 0),
-    insertions: tasks.reduce((sum, t) => sum + (t.insertions ?? 0), 0),
-    deletions: tasks.reduce((sum, t) => sum + (t.deletions ?? 0), 0),
+    files_changed: known ? tasks.reduce((sum, t) => sum + (t.files_changed ?? 0), 0) : null,
+    insertions: known ? tasks.reduce((sum, t) => sum + (t.insertions ?? 0), 0) : null,
+    deletions: known ? tasks.reduce((sum, t) => sum + (t.deletions ?? 0), 0) : null,
   };
 }
 
@@ -159,7 +167,7 @@ function waitsFromState(state: SessionState, now: Date): PersonWait[] {
     const end = until ? Date.parse(until) : now.getTime();
     const waited = (end - Date.parse(from)) / 1000;
     if (!Number.isFinite(waited) || waited < MIN_WAIT_S) return;
-    waits.push({ task: index + 1, title: state.tasks[index]?.title ?? "", kind, from, until, waited_s: waited });
+    waits.push({ task: index + 1, title: state.tasks[index]?.title ?? "", kind, from, until, waited_s: waited, by: null });
   };
   const previousEnd = (index: number) => (index === 0 ? state.started_at : (state.tasks[index - 1]?.completed_at ?? null));
   state.tasks.forEach((t, i) => {
@@ -185,17 +193,16 @@ function checkpointSummary(waits: PersonWait[], source: CheckpointWaits["source"
   };
 }
 
-function limitWaits(state: SessionState, events: ReportEvent[] | null, now: Date): LimitWaits {
-  // waiting_limit and resume_at come with usage-limit waits (issue 12 §3); read loosely, so this
-  // works with state files from before them.
-  const s = state as { status: string; resume_at?: unknown };
-  const waitingUntil = s.status === "waiting_limit" && typeof s.resume_at === "string" ? s.resume_at : null;
-  if (events) {
-    const { waited_s, count } = limitWaitsFromEvents(events, now);
-    return { waited_s, count, source: "events", waiting_until: waitingUntil };
-  }
-  if (s.status === "waiting_limit") return { waited_s: null, count: 1, source: "state", waiting_until: waitingUntil };
-  return { waited_s: null, count: 0, source: "none", waiting_until: null };
+/** The tasks' recorded limit waits (limit_wait_s, limit_resumes), and the one going on now (state.limit.since). */
+function limitWaits(state: SessionState, now: Date): LimitWaits {
+  const waiting = state.status === "waiting_limit";
+  const since = waiting && state.limit?.since ? Date.parse(state.limit.since) : null;
+  const ongoing = since !== null && Number.isFinite(since) ? Math.max(0, (now.getTime() - since) / 1000) : 0;
+  return {
+    waited_s: state.tasks.reduce((sum, t) => sum + (t.limit_wait_s ?? 0), 0) + ongoing,
+    count: state.tasks.reduce((sum, t) => sum + (t.limit_resumes ?? 0), 0) + (waiting ? 1 : 0),
+    waiting_until: waiting ? (state.resume_at ?? null) : null,
+  };
 }
 
 /** What the state says was spent on `date` (all sessions), when it keeps that. */

@@ -35,8 +35,10 @@ export interface TaskReport {
   attempts: number;
   started_at: string | null;
   completed_at: string | null;
-  /** The last attempt's duration (Claude's run, its checks and any permission waits). */
+  /** The last attempt's duration (Claude's run, its checks, any permission waits and usage-limit waits). */
   duration_s: number | null;
+  /** Of which waiting for usage limits to reset (all attempts); 0 when it never hit one. */
+  limit_wait_s: number;
   cost_usd: number | null;
   tokens: TokenUsage | null;
   /** input + output + cache creation + cache read; null when unknown. */
@@ -80,15 +82,15 @@ export interface DayTotals {
   budget_usd: number | null;
   /** (spent today, else the session's cost) / budget; null without a budget. */
   budget_used: number | null;
-  /** The sum of the tasks' durations: time Claude worked. */
+  /** Time Claude worked: the sum of the tasks' durations, less their waits for usage limits. */
   claude_s: number;
   tokens: TokenUsage;
   tokens_total: number;
   num_turns: number;
-  /** Files changed, summed over the tasks (a file two tasks changed counts twice). */
-  files_changed: number;
-  insertions: number;
-  deletions: number;
+  /** Files changed, summed over the tasks (a file two tasks changed counts twice); null when no task's changes are known (git off). */
+  files_changed: number | null;
+  insertions: number | null;
+  deletions: number | null;
 }
 
 /** One wait for a person: a task waiting for /approve (or /skip), or a failed task waiting for /retry. */
@@ -101,10 +103,12 @@ export interface PersonWait {
   /** null while it still waits. */
   until: string | null;
   waited_s: number;
+  /** Who let the task go on ("Telegram 123 @ana", "the CLI"), from the history; null when not known. */
+  by: string | null;
 }
 
 export interface CheckpointWaits {
-  /** events: orchestrator_logs/events.jsonl; state: estimated from the tasks' start and end times. */
+  /** events: the event history (orchestrator_logs/events-<date>.jsonl); state: estimated from the tasks' start and end times. */
   source: "events" | "state";
   waits: PersonWait[];
   count: number;
@@ -116,11 +120,10 @@ export interface CheckpointWaits {
 }
 
 export interface LimitWaits {
-  /** Time the session waited for usage limits to reset; null when nothing records it. */
-  waited_s: number | null;
+  /** Time the session waited for usage limits to reset: the tasks' limit_wait_s, and the wait going on now. */
+  waited_s: number;
+  /** How many times a run was stopped by a usage limit and the session waited (the tasks' limit_resumes, and the one now). */
   count: number;
-  /** events: from events.jsonl; state: only what the state says now; none: not recorded. */
-  source: "events" | "state" | "none";
-  /** The session waits for a usage limit right now, until this time (waiting_limit). */
+  /** The session waits for a usage limit right now (waiting_limit), until this time; else null. */
   waiting_until: string | null;
 }

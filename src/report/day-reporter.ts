@@ -30,6 +30,8 @@ export interface DayReporterOptions {
   budgetUsd: number | null;
   clock: Clock;
   logger?: Logger | null;
+  /** The event history's writer: what it still holds in memory is written before a report reads the files. */
+  history?: { flush(): Promise<void> } | null;
 }
 
 /** A report made: its data, its markdown and the short summary. */
@@ -73,6 +75,8 @@ export class DayReporter {
     if (own !== checked.date) throw new ReportError("no_session", await this.#noSession(state, own, checked.date, date === null));
     // A session that runs past midnight has its later events in the next day's history file.
     const next = localDate(new Date(Date.parse(`${own}T12:00:00`) + 86_400_000));
+    // The history writes its lines in batches: the latest ones (the completion) go to the file first.
+    await this.options.history?.flush().catch(() => undefined);
     const { events, problems } = await readReportEvents(logsDir, [own, next]);
     for (const p of problems) this.options.logger?.warn({ module: "report" }, p);
     const report = buildDayReport(state, { date: own, now, budgetUsd, events });
@@ -142,7 +146,6 @@ export class DayReporter {
 }
 
 /** The reporter for a configuration: paths.results_dir, paths.logs_dir, orchestrator.daily_budget_usd. */
-export function dayReporterFor(config: Config, clock: Clock, logger: Logger | null = null): DayReporter {
-  const budget = (config.orchestrator as { daily_budget_usd?: number | null }).daily_budget_usd ?? null;
-  return new DayReporter({ resultsDir: config.paths.results_dir, logsDir: config.paths.logs_dir, budgetUsd: budget, clock, logger });
+export function dayReporterFor(config: Config, clock: Clock, logger: Logger | null = null, history: DayReporterOptions["history"] = null): DayReporter {
+  return new DayReporter({ resultsDir: config.paths.results_dir, logsDir: config.paths.logs_dir, budgetUsd: config.orchestrator.daily_budget_usd, clock, logger, history });
 }

@@ -91,12 +91,11 @@ export function waitLine(report: DayReport): string {
   return `${c.count} ${noun}: median ${formatSpan(c.median_s ?? 0)}, longest ${formatSpan(c.longest_s ?? 0)}${longest}, ${formatSpan(c.total_s)} in all`;
 }
 
-/** "1 h 5 min (2 times)", "none", "not recorded", "waiting now, until 15:00". */
+/** "1 h 5 min (2 times)", "none", "12 min (1 time); waiting now, until 15:00". */
 export function limitLine(report: DayReport): string {
   const l = report.limits;
   const now = l.waiting_until ? `; waiting now, until ${localTime(l.waiting_until)}` : "";
-  if (l.waited_s === null) return l.source === "state" ? `waiting now${l.waiting_until ? `, until ${localTime(l.waiting_until)}` : ""}` : "not recorded";
-  if (l.count === 0) return "none";
+  if (l.count === 0 && l.waited_s === 0) return "none";
   return `${formatSpan(l.waited_s)} (${l.count} ${l.count === 1 ? "time" : "times"})${now}`;
 }
 
@@ -139,7 +138,7 @@ export function renderDayReport(report: DayReport): string {
     `| Waiting for usage limits | ${cell(limitLine(report))} |`,
     `| Tokens | ${formatCount(t.tokens_total)} (${formatCount(t.tokens.input_tokens)} in, ${formatCount(t.tokens.output_tokens)} out, ${formatCount(t.tokens.cache_read_input_tokens)} cache read, ${formatCount(t.tokens.cache_creation_input_tokens)} cache written) |`,
     `| Turns | ${t.num_turns} |`,
-    `| Files changed | ${t.files_changed} (+${t.insertions} −${t.deletions}) |`,
+    `| Files changed | ${t.files_changed === null ? "— (not known: git is off)" : `${t.files_changed} (+${t.insertions ?? 0} −${t.deletions ?? 0})`} |`,
     "",
     "## Tasks",
     "",
@@ -147,7 +146,7 @@ export function renderDayReport(report: DayReport): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...report.tasks.map(taskRow),
   ];
-  const details = report.tasks.filter((task) => task.error || task.changes || task.verification);
+  const details = report.tasks.filter((task) => task.error || task.changes || task.verification || task.limit_wait_s > 0);
   if (details.length > 0) {
     lines.push("", "## Details");
     for (const task of details) {
@@ -158,6 +157,7 @@ export function renderDayReport(report: DayReport): string {
       if (task.changes) lines.push(`- Changes: ${oneLine(task.changes)}`);
       if (task.files.length > 0) for (const f of task.files) lines.push(`  - \`${oneLine(f)}\``);
       if (task.commit) lines.push(`- Commit: \`${task.commit}\``);
+      if (task.limit_wait_s > 0) lines.push(`- Waited for usage limits: ${formatSpan(task.limit_wait_s)} (in its duration, not in Claude's time)`);
     }
   }
   const c = report.checkpoints;

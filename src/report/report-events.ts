@@ -1,14 +1,13 @@
 /**
- * What the history file (orchestrator_logs/events.jsonl: one JSON line per event, `{ts, event,
- * ...}`) says about the waits of a session: when each checkpoint began and when a person let the
- * task go on, and when the session waited for a usage limit. Pure: the lines come in as text
+ * What the event history (orchestrator_logs/events-YYYY-MM-DD.jsonl, src/history/) says about
+ * the waits of a session for a person: when each checkpoint began, and when a person let the
+ * task go on, and who. Pure: the lines come in as text
  * (read-report-events.ts reads the files).
  *
- * The reader is lenient on purpose: a line's name is its `event` (or, for a notification
- * logged as `{event: "notification", notification: {event, task_index}}`, the notification's
- * event); its task is `task_index` or `index` (0-based), or `task` as a 1-based number or `{number}`.
- * A line that does not parse, or that names nothing known here, is skipped: the history is
- * someone else's format, and a report must never fail because of one odd line.
+ * A history line is one transition: `{ts, event, kind, by, task (1-based), session, status,
+ * notifications: [{event, task (1-based), …}]}`. Each line gives one event of its own and one
+ * per notification (approval_needed, task_started…, what the waits are read from). Reading is lenient: a line that does not parse or
+ * lacks a time is skipped; a report must never fail because of one odd line.
  */
 import type { SessionState } from "../core/state.js";
 import type { PersonWait } from "./day-report-types.js";
@@ -16,21 +15,16 @@ import type { PersonWait } from "./day-report-types.js";
 export interface ReportEvent {
   /** Epoch ms. */
   at: number;
+  /** The line's event ("approve", "task_finished") or a notification's ("approval_needed", "task_started"). */
   name: string;
   /** 0-based task index, or null for a session-wide event. */
   task_index: number | null;
   session_id: string | null;
+  /** Who sent the command the line records ("Telegram 123 @ana"), or null. */
+  by: string | null;
 }
 
-/** The events a wait begins or ends with. */
-const PERSON_EVENTS = new Set(["approval_needed", "task_started", "task_skipped", "task_failed", "task_interrupted", "task_completed", "task_rolled_back", "session_started", "session_completed"]);
-
-/** A usage-limit wait begins: "usage_limit_reached", "limit_reached", "waiting_limit"… but not a warning or an "allowed" note. */
-const isLimitStart = (name: string) => /limit/.test(name) && !/resum|warn|allowed|lifted/.test(name);
-/** …and ends when the session resumes, or a run goes on or ends. */
-const isLimitEnd = (name: string) => /resum|lifted/.test(name) || ["task_started", "task_continued", "task_completed", "task_failed", "task_interrupted", "task_skipped", "session_completed"].includes(name);
-
-/** The lines of events.jsonl files as events, oldest first; lines that are not events are skipped. */
+/** The lines of history files as events, oldest first; lines that are not events are skipped. */
 export function parseEventLines(text: string): ReportEvent[] {
   const events: ReportEvent[] = [];
   for (const line of text.split("\n")) {
@@ -41,33 +35,31 @@ export function parseEventLines(text: string): ReportEvent[] {
     } catch {
       continue; // a line cut short by a crash, or not JSON
     }
-    const event = toEvent(value);
-    if (event) events.push(event);
+    events.push(...toEvents(value));
   }
-  return events.sort((a, b) => a.at - b.at);
+  // Stable: a line's own event stays before its notifications.
+  return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]).map(([e]) => e);
 }
 
-function toEvent(value: unknown): ReportEvent | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+function toEvents(value: unknown): ReportEvent[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
   const line = value as Record<string, unknown>;
-  const inner = typeof line.notification === "object" && line.notification !== null ? (line.notification as Record<string, unknown>) : {};
-  const at = Date.parse(String(line.ts ?? line.timestamp ?? inner.timestamp ?? ""));
-  if (!Number.isFinite(at)) return null;
-  const names = [inner.event, line.event, line.name, line.type].filter((n): n is string => typeof n === "string");
-  const name = names.find((n) => PERSON_EVENTS.has(n) || isLimitStart(n) || isLimitEnd(n));
-  if (!name) return null;
-  const session = line.session_id ?? inner.session_id ?? line.session;
-  return { at, name, task_index: taskIndexOf(inner) ?? taskIndexOf(line), session_id: typeof session === "string" ? session : null };
+  const at = Date.parse(String(line.ts ?? ""));
+  if (!Number.isFinite(at) || typeof line.event !== "string") return [];
+  const session = typeof line.session === "string" ? line.session : typeof line.session_id === "string" ? line.session_id : null;
+  const by = typeof line.by === "string" ? line.by : null;
+  const events: ReportEvent[] = [{ at, name: line.event, task_index: taskIndexOf(line.task), session_id: session, by }];
+  for (const n of Array.isArray(line.notifications) ? line.notifications : []) {
+    if (typeof n !== "object" || n === null || typeof (n as { event?: unknown }).event !== "string") continue;
+    const note = n as { event: string; task?: unknown };
+    events.push({ at, name: note.event, task_index: taskIndexOf(note.task), session_id: session, by });
+  }
+  return events;
 }
 
-function taskIndexOf(o: Record<string, unknown>): number | null {
-  const whole = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
-  if (whole(o.task_index) && o.task_index >= 0) return o.task_index;
-  if (whole(o.index) && o.index >= 0) return o.index;
-  if (whole(o.task) && o.task >= 1) return o.task - 1;
-  const task = o.task;
-  if (typeof task === "object" && task !== null && whole((task as { number?: unknown }).number)) return ((task as { number: number }).number) - 1;
-  return null;
+/** A 1-based task number as a 0-based index; null when there is none. */
+function taskIndexOf(task: unknown): number | null {
+  return typeof task === "number" && Number.isInteger(task) && task >= 1 ? task - 1 : null;
 }
 
 /** This session's events: its id when a line names one, and not before it started. */
@@ -79,22 +71,23 @@ export function eventsOfSession(events: readonly ReportEvent[], state: SessionSt
 /**
  * Each wait for a person: from `approval_needed` (a checkpoint) or `task_failed` /
  * `task_interrupted` (waiting for /retry or /skip) to the task's next `task_started` or
- * `task_skipped`. A wait still open at the end counts up to `now` when the session still waits
- * for a person (waiting_approval, task_failed); otherwise it was left behind (a restart) and is dropped.
+ * `task_skipped`, whose line names who let it go on. A wait still open at the end counts up to
+ * `now` when the session still waits for a person at that task (waiting_approval, task_failed);
+ * otherwise its end was not recorded (a crash) and it is left out.
  */
 export function personWaitsFromEvents(events: readonly ReportEvent[], state: SessionState, now: Date): PersonWait[] {
   const open = new Map<number, { kind: PersonWait["kind"]; from: number }>();
   const waits: PersonWait[] = [];
-  const close = (index: number, at: number | null) => {
+  const close = (index: number, at: number | null, by: string | null) => {
     const o = open.get(index);
     if (!o) return;
     open.delete(index);
     const until = at ?? now.getTime();
-    waits.push({ task: index + 1, title: state.tasks[index]?.title ?? "", kind: o.kind, from: new Date(o.from).toISOString(), until: at === null ? null : new Date(at).toISOString(), waited_s: Math.max(0, (until - o.from) / 1000) });
+    waits.push({ task: index + 1, title: state.tasks[index]?.title ?? "", kind: o.kind, from: new Date(o.from).toISOString(), until: at === null ? null : new Date(at).toISOString(), waited_s: Math.max(0, (until - o.from) / 1000), by });
   };
   for (const e of events) {
     if (e.name === "session_started" || e.name === "session_completed") {
-      for (const index of [...open.keys()]) close(index, e.at);
+      open.clear(); // a new session, or the end: nothing of before still waits
       continue;
     }
     const i = e.task_index;
@@ -104,32 +97,10 @@ export function personWaitsFromEvents(events: readonly ReportEvent[], state: Ses
     } else if (e.name === "task_failed" || e.name === "task_interrupted") {
       open.set(i, { kind: "after_failure", from: e.at });
     } else if (e.name === "task_started" || e.name === "task_skipped") {
-      close(i, e.at);
+      close(i, e.at, e.by);
     }
   }
-  const stillWaiting = state.status === "waiting_approval" || state.status === "task_failed";
-  for (const index of [...open.keys()]) {
-    if (stillWaiting && index === state.current_task_index) close(index, null);
-  }
+  const waiting = state.status === "waiting_approval" || state.status === "task_failed";
+  if (waiting && open.has(state.current_task_index)) close(state.current_task_index, null, null);
   return waits.sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
-}
-
-/** Time spent waiting for usage limits: each limit event to the next resume (or run going on); an open one counts up to `now`. */
-export function limitWaitsFromEvents(events: readonly ReportEvent[], now: Date): { waited_s: number; count: number } {
-  let from: number | null = null;
-  let waited = 0;
-  let count = 0;
-  for (const e of events) {
-    if (isLimitStart(e.name)) {
-      if (from === null) {
-        from = e.at;
-        count++;
-      }
-    } else if (from !== null && isLimitEnd(e.name)) {
-      waited += e.at - from;
-      from = null;
-    }
-  }
-  if (from !== null) waited += Math.max(0, now.getTime() - from);
-  return { waited_s: waited / 1000, count };
 }

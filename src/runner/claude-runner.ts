@@ -33,7 +33,12 @@ export interface ClaudeRunnerOptions {
   projectClaude?: string | null;
   /** The state file's mark (STATE_MARKER_ENV), carried by every run so a restart can find leftovers; null for none. */
   stateMarker?: string | null;
+  /** The zone a usage limit's "resets 3pm" is read in when the CLI names none (default the process's own). */
+  timeZone?: string;
 }
+
+/** rate_limit_event lines kept for the outcome: the last ones say what the limit was. */
+const RATE_LIMITS_KEPT = 8;
 
 /** Bytes of stderr kept for the reason and the log: the last ones, they say why. */
 const STDERR_TAIL_BYTES = 64 * 1024;
@@ -123,7 +128,8 @@ export class ClaudeRunner implements Runner {
       // A bug or an I/O error of ours: still an outcome, never a rejection.
       facts.spawnError ??= { code: "ERUNNER", message: `runner error: ${(err as Error)?.message ?? String(err)}` };
     }
-    return withOutputLog(buildOutcome({ ...facts, durationMs: this.#now() - startedAt }, this.#cfg), logFacts, facts.stderrTail, request.logFile);
+    const endedAtMs = this.#now();
+    return withOutputLog(buildOutcome({ ...facts, durationMs: endedAtMs - startedAt, endedAtMs, timeZone: this.#opts.timeZone }, this.#cfg), logFacts, facts.stderrTail, request.logFile);
   }
 
   async #attempt(file: string, args: string[], req: RunRequest, hooks: RunHooks, facts: RunFacts, logFacts: OutputLogFacts): Promise<void> {
@@ -243,6 +249,9 @@ export class ClaudeRunner implements Runner {
       } else if (ev.type === "permission_cancelled") {
         settle(ev.request_id);
         callHook(() => hooks.onPermissionCancelled?.(ev.request_id));
+      } else if (ev.type === "rate_limit") {
+        facts.rateLimits = [...(facts.rateLimits ?? []), ev.info].slice(-RATE_LIMITS_KEPT);
+        callHook(() => hooks.onRateLimit?.(ev.info));
       } else if (ev.type === "user_echo") {
         const i = untaken.indexOf(ev.text);
         if (i >= 0) untaken.splice(i, 1);

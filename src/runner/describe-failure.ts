@@ -1,6 +1,7 @@
 import type { ClaudeConfig } from "../config/config.js";
-import type { OutcomeKind, RunOutcome } from "../core/run-outcome.js";
+import type { OutcomeKind, RateLimitInfo, RunOutcome, UsageLimit } from "../core/run-outcome.js";
 import type { ResultLine } from "./parse-stream-line.js";
+import { limitText, parseResetTime } from "./usage-limit-text.js";
 
 /**
  * Turns what happened during one run into a RunOutcome whose reason a person can act on.
@@ -34,6 +35,12 @@ export interface RunFacts {
   durationMs: number;
   /** The run continued a session (--resume): the CLI's total_cost_usd then counts the earlier runs too. */
   resumed?: boolean;
+  /** The stream's rate_limit_event lines, in order (only the last few are kept). */
+  rateLimits?: RateLimitInfo[];
+  /** When the run ended (epoch ms, the runner's clock): "resets 3pm" is the next 3pm after it. */
+  endedAtMs?: number;
+  /** The zone a reset time without one is read in (default the process's own). */
+  timeZone?: string;
 }
 
 /** Facts before anything happened. */
@@ -128,9 +135,32 @@ function describeResult(f: RunFacts, r: ResultLine, cfg: ClaudeConfig): Verdict 
   return fail("exit_error", `${exitDescription(f)} (after a successful result line)`);
 }
 
+/**
+ * A usage limit: an error result (is_error, or an error_* subtype other than the turn limit and
+ * the budget) whose text names a limit or a 429. Its reset: the last rejected rate_limit_event,
+ * else the time in the text, else the last rate_limit_event's; null when none says.
+ */
+export function usageLimitOf(f: RunFacts): UsageLimit | null {
+  const r = f.result;
+  if (!r || !(r.is_error || r.subtype.startsWith("error")) || r.subtype === "error_max_turns" || r.subtype === "error_max_budget_usd") return null;
+  const message = limitText([r.result, ...r.errors]);
+  if (!message) return null;
+  const events = f.rateLimits ?? [];
+  const rejected = [...events].reverse().find((e) => e.status === "rejected" && e.resets_at);
+  const last = events[events.length - 1] ?? null;
+  // Without the time the run ended, "resets 3pm" cannot be placed: the event, or nothing.
+  const fromText = f.endedAtMs !== undefined ? parseResetTime(message, f.endedAtMs, f.timeZone) : null;
+  return { type: rejected?.type ?? last?.type ?? null, resets_at: rejected?.resets_at ?? fromText ?? last?.resets_at ?? null, message };
+}
+
 /** The kind and reason; ok only for a successful result. A failure that comes from missing credentials says so. */
 export function describeFailure(f: RunFacts, cfg: ClaudeConfig): Verdict {
   const verdict = describeRun(f, cfg);
+  // The runner's own decisions (timeout, cancel) come first; a limit is the CLI's error result.
+  if (!verdict.ok && ["error_result", "error_subtype", "exit_error"].includes(verdict.kind) && f.result) {
+    const limit = usageLimitOf(f);
+    if (limit) return fail("usage_limit", `usage limit reached: ${limit.message}`);
+  }
   if (verdict.ok || !["error_result", "error_subtype", "exit_error", "no_result"].includes(verdict.kind)) return verdict;
   const said = notLoggedInText(f);
   return said ? fail(verdict.kind, notLoggedInReason(said)) : verdict;
@@ -167,6 +197,7 @@ export function buildOutcome(f: RunFacts, cfg: ClaudeConfig): RunOutcome {
   const r = f.result;
   return {
     ...verdict,
+    ...(verdict.kind === "usage_limit" ? { limit: usageLimitOf(f) } : {}),
     summary: r?.result != null ? cut(r.result.trim(), SUMMARY_MAX_CHARS) : null,
     session_id: r?.session_id ?? f.initSessionId,
     // A resumed session's total_cost_usd includes the runs before it; this run's own cost is what adds up.

@@ -1,4 +1,4 @@
-import type { Progress, TokenUsage } from "../core/run-outcome.js";
+import type { Progress, RateLimitInfo, TokenUsage } from "../core/run-outcome.js";
 import type { PermissionAsk, PermissionRule } from "../core/permission.js";
 
 /**
@@ -38,6 +38,8 @@ export type StreamEvent =
   | { type: "permission_request"; ask: PermissionAsk }
   /** The CLI withdrew a request it asked (an interrupt, or the turn ended). */
   | { type: "permission_cancelled"; request_id: string }
+  /** `{"type":"rate_limit_event","rate_limit_info":{status, resetsAt, rateLimitType, utilization}}`: the subscription's usage. */
+  | { type: "rate_limit"; info: RateLimitInfo }
   /** A user message Claude took from stdin, echoed (--replay-user-messages): its text. */
   | { type: "user_echo"; text: string }
   | { type: "other"; lineType: string }
@@ -131,6 +133,18 @@ export function parseResult(msg: Json): ResultLine {
   };
 }
 
+/** rate_limit_info: resetsAt is epoch seconds; a field missing or of another type becomes null. */
+export function parseRateLimit(v: unknown): RateLimitInfo {
+  const info = isObject(v) ? v : {};
+  const resets = num(info.resetsAt);
+  return {
+    status: str(info.status) ?? "unknown",
+    type: str(info.rateLimitType),
+    resets_at: resets !== null && resets > 0 && resets < 1e11 ? new Date(resets * 1000).toISOString() : null, // not a date past year 5000
+    utilization: num(info.utilization),
+  };
+}
+
 export function parseStreamLine(line: string): StreamEvent {
   const trimmed = line.trim();
   if (trimmed === "") return { type: "other", lineType: "" };
@@ -157,6 +171,7 @@ export function parseStreamLine(line: string): StreamEvent {
     return { type: "assistant", session_id: str(msg.session_id), progress: contentProgress(message.content) };
   }
   if (type === "result") return { type: "result", result: parseResult(msg) };
+  if (type === "rate_limit_event") return { type: "rate_limit", info: parseRateLimit(msg.rate_limit_info) };
   if (type === "control_request") {
     const request = isObject(msg.request) ? msg.request : {};
     const id = str(msg.request_id);

@@ -1,4 +1,4 @@
-import type { Progress, RunOutcome } from "../core/run-outcome.js";
+import type { Progress, RateLimitInfo, RunOutcome } from "../core/run-outcome.js";
 import type { PermissionAsk, PermissionResponse } from "../core/permission.js";
 
 /**
@@ -42,6 +42,8 @@ export interface RunHooks {
   onPermissionRequest?(ask: PermissionAsk, sessionId: string | null): void;
   /** The CLI withdrew a request (an interrupt): it needs no answer any more. */
   onPermissionCancelled?(requestId: string): void;
+  /** A rate_limit_event: the subscription's usage (allowed, allowed_warning with utilization, rejected), with when the window resets. */
+  onRateLimit?(info: RateLimitInfo): void;
   /** One per assistant text / tool_use block, and one for system/init. */
   onProgress?(progress: Progress): void;
 }

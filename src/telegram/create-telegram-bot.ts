@@ -46,6 +46,9 @@ import { Reporter } from "./reporter.js";
 import { SKIP_CONFIRM, skipConfirmConversation } from "./conversations/skip-confirm-conversation.js";
 import { apiSignal, TelegramLink, type ApiSignal } from "./telegram-link.js";
 import { TelegramStartError } from "./telegram-start-error.js";
+import { updateSender } from "./update-sender.js";
+import type { SessionReportOutcome } from "../report/day-reporter.js";
+import { announceDayReport } from "./commands/report-command.js";
 export interface TelegramBotOptions {
   token: string;
   /** Bot API root without trailing slash (a local Bot API server, the test fake); null: api.telegram.org. */
@@ -74,6 +77,8 @@ export interface TelegramBotOptions {
   deliverMs?: number;
   /** At stop, time queued messages get to go out before they are given up, ms (default 5000). */
   flushMs?: number;
+  /** The app's day reports (App.reports): the one written when a session completes goes to the chats as a document. */
+  reports?: { onSessionReport(listener: (outcome: SessionReportOutcome) => void): () => void } | null;
 }
 
 export interface TelegramBot {
@@ -127,6 +132,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   bot.catch((error) => log.error({ err: error.error, update_id: error.ctx.update.update_id }, "handling a Telegram update failed; the bot goes on"));
   bot.use(dedupeUpdates(log));
   bot.use(accessGuard(opts.chatIds, log, opts.clock));
+  bot.use(updateSender<BotContext>()); // who sent the update, for the event history (runCommand)
   bot.use(conversations<BotContext, Context>({ storage: { type: "key", version: CONVERSATION_VERSION, adapter: new FileConversationStorage(opts.conversationFile, log) } }));
   bot.use(createConversation<BotContext, Context>(skipConfirmConversation(deps), SKIP_CONFIRM));
   bot.use(createConversation<BotContext, Context>(pickTaskFileConversation(deps), PICK_TASK_FILE));
@@ -139,6 +145,8 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   let polling: Promise<void> | null = null;
   let started = false;
   let stopped: Promise<void> | null = null;
+  /** Stops the day reports reaching the chats (set once reports begin, at the first start that reaches Telegram). */
+  let unwatchReports: (() => void) | null = null;
   const webhookHandler = webhook ? webhookRequestHandler(bot, webhook.secretToken, () => stopped !== null) : null;
 
   /** One start-up call: its own time limit, cancelled by the caller's signal and by stop(). */
@@ -163,6 +171,7 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
       // Telegram answers: report from now on (a later failure below is retried by the caller).
       reporter.start();
       permissions.start();
+      unwatchReports ??= opts.reports?.onSessionReport((outcome) => announceDayReport(sender, opts.chatIds, outcome)) ?? null;
       // The command menu is a convenience: a failure is logged, the bot still works.
       await startCall("setMyCommands", signal, (s) => plainApi.setMyCommands(BOT_COMMANDS, {}, s)).catch((error: unknown) => {
         if (stopped || signal?.aborted) throw error;
@@ -203,6 +212,8 @@ export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
       stopped ??= (async () => {
         reporter.stop();
         permissions.stop();
+        unwatchReports?.();
+        unwatchReports = null;
         // bot.stop() ends polling and confirms the last update; its request is cancelled with the rest below.
         const confirming = polling
           ? bot.stop().catch((error: unknown) => {

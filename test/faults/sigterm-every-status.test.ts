@@ -1,7 +1,7 @@
 /**
  * SIGTERM of `orchestrator serve` in every session status (idle, waiting_approval, running —
  * with a claude whose grandchildren are in and out of its group, and with one that also ignores
- * SIGTERM —, running with a pause requested, paused, task_failed, completed): it exits 0 within the stop bound, the state file is
+ * SIGTERM —, running with a pause requested, paused, task_failed, waiting_limit, completed): it exits 0 within the stop bound, the state file is
  * intact and consistent (a running task becomes interrupted, nothing else changes), the lock is
  * released and no process carrying the service's run marker is left.
  */
@@ -83,6 +83,15 @@ const cases: Record<Case, { scenario: string; drive: (url: string, dir: string) 
       await post(url, "start", { task_file: "t.md" });
       await post(url, "approve");
       await statusIs(dir, "task_failed");
+    },
+  },
+  waiting_limit: {
+    // "You've hit your limit · resets 3pm (UTC)": the next 3pm, always ahead; the stop leaves the wait as it was.
+    scenario: "usage_limit",
+    drive: async (url, dir) => {
+      await post(url, "start", { task_file: "t.md" });
+      await post(url, "approve");
+      await statusIs(dir, "waiting_limit");
     },
   },
   completed: {

@@ -39,7 +39,7 @@ const PROBE = `p=$$; for i in 1 2 3 4; do echo "ANCESTOR $p $(tr '\\0' ' ' < /pr
 
 /** The orchestrator's own files, inside the repo (paths: relative to the work folder). */
 const OWN = { state_file: "repo/state.json", logs_dir: "repo/orchestrator_logs", daily_dir: "repo/daily_logs" };
-const isOwn = (file: string) => file.startsWith("state.json") || file.startsWith("orchestrator_logs/") || file.startsWith("daily_logs/");
+const isOwn = (file: string) => file.startsWith("state.json") || file.startsWith("orchestrator_logs/") || file.startsWith("daily_logs/") || file.startsWith("results/");
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

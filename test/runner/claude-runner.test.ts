@@ -57,7 +57,7 @@ describe("ClaudeRunner scenarios", () => {
 
   it.each([
     ["is_error", "error_result", `Claude Code is not logged in: run 'claude' once and /login, or set ANTHROPIC_API_KEY (it said: "API Error: 401 invalid x-api-key")`, 1],
-    ["usage_limit", "error_result", "Claude reported an error: You've hit your limit · resets 3pm (UTC)", 1],
+    ["usage_limit", "usage_limit", "usage limit reached: You've hit your limit · resets 3pm (UTC)", 1],
     ["max_turns", "max_turns", "Claude reached its turn limit (3)", 1],
     ["error_during_execution", "error_subtype", "Claude reported an error (error_during_execution): Tool execution failed: ENOSPC", 1],
     ["crash", "exit_error", expect.stringMatching(/^exited 3: fatal: something broke \(stderr is at the end of \/.*task\.log\)$/), 3],

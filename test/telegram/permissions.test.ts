@@ -263,12 +263,12 @@ describe("Telegram: nobody answers, and restarts", () => {
     expect(reminder.reply_to_message_id).toBe(message.message_id);
     expect(reminder.text).toContain("Task 1/1 still wants to run Bash");
     const expired = await h.edited(message.message_id, "expired:", 0, 5000);
-    expect(expired.text).toContain("⌛ <i>expired: no answer within 1 s</i>");
+    expect(expired.text).toContain("⌛ <i>expired: no answer within 1.2 s</i>");
     expect(expired.reply_markup).toBeNull();
     const state = await h.until((s) => s.tasks[0]?.status === "interrupted");
     expect(state.tasks[0]?.resume_on_retry).toBe(true);
     const toast = await h.press(message, "Allow");
-    expect(toast).toMatch(/^Expired: no answer within 1 s/);
+    expect(toast).toMatch(/^Expired: no answer within 1.2 s/);
   });
 
   it("a kill -9 while a request is pending: after the restart the message says expired and its buttons answer so", async () => {

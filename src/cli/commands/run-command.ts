@@ -152,7 +152,7 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: S
     }
     if (s.status === "waiting_approval") {
       if (yes) {
-        const reply = await o.dispatch({ type: "approve" });
+        const reply = await o.dispatch({ type: "approve", by: "orchestrator run --yes" });
         if (stop.signal.aborted) return EXIT.interrupted;
         if (!reply.ok) {
           println(io.stderr, `orchestrator run: could not approve ${headline}: ${reply.message} The session still waits at this checkpoint; fix that and run again with --yes.`);
@@ -166,8 +166,8 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: S
         log.warn(`${headline} waits for approval: ${s.waiting_reason}. State saved; run again with --yes, or in a terminal, to continue.`);
         return EXIT.waitingForApproval;
       }
-      if (answer.startsWith("y")) await command(o, { type: "approve" }, io);
-      else if (answer.startsWith("s")) await command(o, { type: "skip" }, io);
+      if (answer.startsWith("y")) await command(o, { type: "approve", by: "orchestrator run" }, io);
+      else if (answer.startsWith("s")) await command(o, { type: "skip", by: "orchestrator run" }, io);
       else return EXIT.waitingForApproval;
       if (stop.signal.aborted) return EXIT.interrupted;
       continue;
@@ -180,8 +180,8 @@ async function drive(o: Orchestrator, app: App, yes: boolean, io: CliIo, stop: S
         log.error(`${headline} failed: ${task?.error}. Log: ${task?.output_log ?? "none"}`);
         return EXIT.taskFailed;
       }
-      if (answer.startsWith("r")) await command(o, { type: "retry" }, io);
-      else if (answer.startsWith("s")) await command(o, { type: "skip" }, io);
+      if (answer.startsWith("r")) await command(o, { type: "retry", by: "orchestrator run" }, io);
+      else if (answer.startsWith("s")) await command(o, { type: "skip", by: "orchestrator run" }, io);
       else return EXIT.taskFailed;
       if (stop.signal.aborted) return EXIT.interrupted;
       continue;
@@ -196,11 +196,17 @@ async function command(o: Orchestrator, c: Command, io: CliIo): Promise<void> {
   if (!reply.ok) println(io.stderr, `orchestrator run: ${c.type} was refused: ${reply.message}`);
 }
 
+/** Running, or waiting for a usage limit to reset (it goes on by itself): nothing for the loop to do. */
+function stillGoing(s: SessionState): boolean {
+  return s.status === "running" || s.status === "waiting_limit";
+}
+
 /** The state once it is not running; null as soon as a stop signal comes (or came). */
 function settled(o: Orchestrator, signal: AbortSignal): Promise<SessionState | null> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(null);
-    if (o.state.status !== "running") return resolve(o.state);
+    // waiting_limit goes on by itself (the orchestrator's limit timer): like running, wait for it.
+    if (!stillGoing(o.state)) return resolve(o.state);
     const done = (value: SessionState | null) => {
       off();
       signal.removeEventListener("abort", onAbort);
@@ -208,7 +214,7 @@ function settled(o: Orchestrator, signal: AbortSignal): Promise<SessionState | n
     };
     const onAbort = () => done(null);
     const off = o.subscribe((c) => {
-      if (c.state.status !== "running") done(c.state);
+      if (!stillGoing(c.state)) done(c.state);
     });
     signal.addEventListener("abort", onAbort, { once: true });
   });

@@ -6,6 +6,7 @@ import { ignore, refuse } from "./replies.js";
 import { rollback } from "./rollback.js";
 import { answerPermission, revokeRule, tell } from "./permissions.js";
 import { budgetAdvice, budgetReached, setBudget } from "./budget.js";
+import { limitCommand } from "./usage-limits.js";
 
 /** A person's commands: start, approve, pause, resume, skip, retry, cancel (rollback: rollback.ts). */
 export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
@@ -17,6 +18,8 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
   if (cmd.type === "tell") return tell(state, cmd, ctx);
   if (cmd.type === "revoke_rule") return revokeRule(state, cmd, ctx);
   if (cmd.type === "budget") return setBudget(state, cmd, ctx);
+  const atLimit = limitCommand(state, cmd, ctx); // a task waiting for a usage limit (waiting_limit, or paused there)
+  if (atLimit) return atLimit;
   const status = state.status;
   const current = state.tasks[state.current_task_index];
   switch (cmd.type) {
@@ -37,6 +40,7 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
         rollback_pending: null,
         git_branch: cmd.git_branch ?? null,
       });
+      if (d.s.resume_at != null || d.s.limit != null) Object.assign(d.s, { resume_at: null, limit: null });
       const list = d.s.tasks.map((t, i) => `${i + 1}. ${t.title}${t.type ? ` (${t.type})` : ""}`).join("\n");
       const branch = cmd.git_branch ? ` on branch ${cmd.git_branch}` : "";
       d.notify("session_started", "info", `Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}${branch}`, null);

@@ -7,6 +7,7 @@ import { cancelled, checkTask, durationOf, failTask, hasChecks, interruptedByShu
 import { expirePending } from "./permissions.js";
 import { addSpend, budgetAdvice, budgetReached, remainingBudget } from "./budget.js";
 import { ignore } from "./replies.js";
+import { continuedAfterLimit, endLimitStreak, limitReached } from "./usage-limits.js";
 
 type RunReport = Extract<Report, { type: "task_spawned" | "task_progress" | "task_finished" }>;
 
@@ -51,7 +52,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   expirePending(d, index, "the run ended before it was answered");
   // Continuations and fix runs of one attempt add up: the person pays for all of them.
   const sum = (a: number | null, b: number | null) => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
-  const continued = task.continuations > 0 || (task.verification ?? null) !== null;
+  const continued = task.continuations > 0 || (task.verification ?? null) !== null || continuedAfterLimit(task);
   const tokens =
     continued && task.tokens && outcome.tokens
       ? {
@@ -75,6 +76,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   });
   recordChanges(task, report.changes ?? null, report.git_error ?? null);
   addSpend(d, outcome.cost_usd);
+  endLimitStreak(d, outcome);
   const max = ctx.maxContinuations ?? 0;
   if (outcome.kind === "max_turns" && !task.skip_requested && !task.cancel_requested_by && !task.stop_reason && task.claude_session_id && task.continuations < max) {
     // Not a failure yet: the same Claude session goes on where it stopped (--resume).
@@ -99,6 +101,7 @@ function finishTask(state: SessionState, report: Extract<RunReport, { type: "tas
   }
   if (task.cancel_requested_by) return cancelled(d, index);
   if (task.stop_reason) return stoppedAtPermission(d, index);
+  if (outcome.kind === "usage_limit") return limitReached(d, index, outcome);
   if (outcome.kind === "budget") {
     // Not the task's fault: it stopped at the day's budget. It waits for a person (and a raise).
     Object.assign(task, { status: "interrupted", result: "interrupted", error: `stopped at the day's budget: ${budgetReached(d.s, ctx) ?? "the run reached what was left of it"}` });

@@ -20,6 +20,8 @@ import { commandsHint } from "../rendering/render-parts.js";
 import { renderUnknown } from "../rendering/render-reply.js";
 import { askRollback } from "./rollback-flow.js";
 import { runCommand } from "./run-command.js";
+import { historyCommand } from "./history-command.js";
+import { reportCommand } from "./report-command.js";
 import { telegramActor } from "./telegram-actor.js";
 import { SKIP_CONFIRM, canSkip } from "../conversations/skip-confirm-conversation.js";
 
@@ -38,7 +40,9 @@ export const BOT_COMMANDS = [
   { command: "tell", description: "Tell the running task's Claude something: /tell <text>" },
   { command: "permissions", description: "Claude's pending requests and the always-rules" },
   { command: "logs", description: "The last log lines: /logs [n]" },
+  { command: "history", description: "Who did what and when: /history [term] [task n]" },
   { command: "budget", description: "Today's spend, or /budget <dollars> to set today's budget" },
+  { command: "report", description: "The day's report as a file: /report [YYYY-MM-DD]" },
   { command: "help", description: "All commands" },
 ];
 
@@ -79,6 +83,10 @@ export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
     // Never the parsed request itself: only the question's Yes sends confirm: true.
     await askRollback(deps, String(ctx.chat.id), request.task ?? null);
   });
+
+  bot.command("history", (ctx) => historyCommand(deps, String(ctx.chat.id), ctx.msg.text ?? ""));
+
+  bot.command("report", (ctx) => reportCommand(deps, String(ctx.chat.id), ctx.msg.text ?? ""));
 
   bot.command(["status", "approve", "pause", "resume", "retry", "diff", "budget", "logs", "help"], async (ctx) => {
     const request = await parseOrExplain(deps, ctx);

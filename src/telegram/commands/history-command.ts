@@ -45,7 +45,7 @@ export function renderHistory(result: ControlResult, now: Date, arg: string | nu
   const entries = data.entries ?? [];
   const filter = arg ? ` (${escapeHtml(describeQuery(parseHistoryQuery(historyRequestFromText(arg))))})` : "";
   if (entries.length === 0) {
-    return `📜 No events${filter ? ` match${filter}` : " yet"}.\n\nTry /history without a term, or /history task 3.${deps ? `\n\n${commandsHint(deps.orchestrator.state)}` : ""}`;
+    return `📜 No events${filter ? ` match${filter}` : " yet"}.\n\nTry /history without a term, or /history task 3.${deps ? `\n\nRight now: ${commandsHint(deps.orchestrator.state)}` : ""}`;
   }
   const today = localDate(now);
   const lines = entries.map((e) => {

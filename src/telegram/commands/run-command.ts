@@ -8,12 +8,16 @@ import type { ControlRequest, ControlResult, StatusData } from "../../control/co
 import type { BotDeps } from "../bot-deps.js";
 import { escapeHtml } from "../rendering/html.js";
 import { renderReply } from "../rendering/render-reply.js";
+import { withBy } from "../../history/request-by.js";
+import { currentSender } from "../update-sender.js";
 
 export async function runCommand(deps: BotDeps, chatId: string, request: ControlRequest): Promise<ControlResult | null> {
   const { control, orchestrator, sender, origins, log } = deps;
   let outcome;
   try {
-    outcome = await origins.run(chatId, () => control.execute(request));
+    // Who sent it, for the event history ("Telegram 123 @ana"; a `by` the handler gave is kept).
+    const sent = withBy(request, currentSender() ?? `Telegram ${chatId}`);
+    outcome = await origins.run(chatId, () => control.execute(sent));
   } catch (error) {
     // Control turns every expected failure into an answer; this is a bug or an I/O failure.
     log.error({ err: error, command: request.command, chat_id: chatId }, "command failed");

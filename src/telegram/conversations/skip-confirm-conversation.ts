@@ -22,7 +22,7 @@ export const SKIP_CONFIRM = "skip-confirm";
 /** Whether the machine would accept a skip now (otherwise /skip is run directly and refused). */
 export function canSkip(state: SessionState): boolean {
   const task = state.tasks[state.current_task_index];
-  return task !== undefined && ["waiting_approval", "paused", "task_failed", "running"].includes(state.status) && !task.skip_requested;
+  return task !== undefined && ["waiting_approval", "paused", "task_failed", "running", "waiting_limit"].includes(state.status) && !task.skip_requested;
 }
 
 interface Question {

@@ -74,5 +74,7 @@ export function commandsHint(state: SessionState, after: string | null = null): 
       return "/resume to continue, /skip to skip this task, /status for details";
     case "task_failed":
       return "/retry to run it again (/retry &lt;feedback&gt; tells Claude what to change), /skip to move on, /logs for details";
+    case "waiting_limit":
+      return "It continues by itself when the usage limit resets: /approve to try now, /pause to hold it, /skip to skip the task, /status for details";
   }
 }

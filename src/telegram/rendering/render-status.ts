@@ -28,6 +28,9 @@ export function renderStatus(s: StatusData, state: SessionState | null = null): 
   const p = s.progress;
   const lines = [...head, "", `Session: ${escapeHtml(s.session_id ?? "?")}`, `Status: ${statusText(s, state)}${s.pause_requested ? " (pausing after this task)" : ""}`];
   if (s.waiting_reason) lines.push(`Why: ${escapeHtml(s.waiting_reason)}`);
+  // Absent in answers from before usage limits were known (an older service behind n8n).
+  if (s.limit) lines.push(`⏳ ${escapeHtml(s.limit.text)}`);
+  if (s.usage) lines.push(`📈 ${escapeHtml(s.usage.text)}`);
   lines.push("", `Progress: ${p.done}/${p.total} tasks (${p.percent}%)`, `✅ Completed: ${p.completed}`);
   if (p.skipped > 0) lines.push(`⏭️ Skipped: ${p.skipped}`);
   if (p.failed > 0) lines.push(`❌ Failed: ${p.failed}`);
@@ -41,7 +44,7 @@ export function renderStatus(s: StatusData, state: SessionState | null = null): 
     const doing = t.status === "running" && phase ? PHASE_TEXT[phase] : undefined;
     const mark = t.status === "rolled_back" ? `${TASK_MARK.rolled_back} rolled back` : doing;
     lines.push("", `Current: Task ${s.task} - ${escapeHtml(t.title)}${t.type ? ` (${escapeHtml(t.type)})` : ""}${mark ? ` · ${mark}` : ""}`);
-    if (t.error && (t.status === "failed" || t.status === "interrupted")) lines.push(`Error: ${escapeHtml(truncate(t.error, 500))}`);
+    if (t.error && (t.status === "failed" || t.status === "interrupted") && !s.limit) lines.push(`Error: ${escapeHtml(truncate(t.error, 500))}`);
   }
   lines.push("", `Task file: ${escapeHtml(shortPath(s.task_file))}`);
   if (s.started_at) lines.push(`Started: ${clockTime(s.started_at)}`);
