@@ -18,4 +18,7 @@ export default {
   },
   // Tests spawn real processes and servers; a hung one must fail, not stall CI.
   testTimeout: 30000,
+  // Most suites wait on child processes and HTTP, not the CPU: two workers even on two cores
+  // (jest's default there is one) keep `npm test` near two minutes.
+  maxWorkers: 2,
 };

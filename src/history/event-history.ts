@@ -194,7 +194,7 @@ export class EventHistory {
     const first = this.#failing === null;
     this.#failing = reason;
     if (!first) return;
-    this.#opts.health?.fail("events", reason);
+    this.#opts.health?.fail("events", `the event history (${this.#opts.dir}) cannot be written: ${reason}`);
     this.#opts.logger?.error({ module: "history", reason }, `the event history cannot be written (${reason}); its lines are kept in memory and written once it can be, tried every ${this.#opts.retryMs / 1000} s`);
   }
 }

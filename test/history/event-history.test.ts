@@ -199,7 +199,7 @@ describe("a history that cannot be written", () => {
       await h.control.execute({ command: "start", by: ANA });
       await new Promise((r) => setTimeout(r, 200)); // several tries fail meanwhile
       expect(h.history.problem).toMatch(/ENOTDIR|EEXIST|not a directory/i);
-      expect(h.logHealth.problem).toBe(h.history.problem);
+      expect(h.logHealth.problem).toBe(`the event history (${dir}) cannot be written: ${h.history.problem}`);
       expect(h.orchestrator.problems).toEqual([expect.stringMatching(/^logs are not being written: /)]);
       // The session is unaffected: a task runs and completes.
       expect((await h.control.execute({ command: "approve", by: ANA })).ok).toBe(true);
