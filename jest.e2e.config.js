@@ -6,6 +6,8 @@ export default {
   ...base,
   testMatch: ["<rootDir>/test/real-claude/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
+  // One suite at a time: these measure against deadlines and scan /proc for what they started.
+  maxWorkers: 1,
   // The real CLI starts in about a second; a task takes a few.
   testTimeout: 120000,
 };

@@ -8,6 +8,8 @@ export default {
   ...base,
   testMatch: ["<rootDir>/test/faults/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
+  // One suite at a time: these measure against deadlines and scan /proc for what they started.
+  maxWorkers: 1,
   // Real processes, real timeouts (kill graces, backoffs): generous, but every wait is bounded.
   testTimeout: 120000,
 };
