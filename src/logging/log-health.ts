@@ -19,6 +19,9 @@ export class LogHealth {
 
   /** The first failing log's error ("EROFS: read-only file system, open '/x/2026-12-01.log'"), or null when all are written. */
   get problem(): string | null {
+    // The event history is the log a person reads least: another failing log (a task's output,
+    // the daily log) is named first, whichever failed first.
+    for (const [source, message] of this.#problems) if (source !== "events") return message;
     for (const message of this.#problems.values()) return message;
     return null;
   }
