@@ -117,6 +117,6 @@ describe("runVerification: output volume", () => {
     expect(result.output_tail.endsWith("\nflood done")).toBe(true);
     expect(statSync(req.logFile).size).toBeGreaterThan(mb * 1024 * 1024);
     expect(samples).toBeGreaterThanOrEqual(2); // it sampled while the output flowed
-    expect((peak - base) / 1024 / 1024).toBeLessThan(6); // measured about 2 MB; holding the output would add 20+
+    expect((peak - base) / 1024 / 1024).toBeLessThan(12); // measured 2-7 MB (GC timing, a second jest worker); holding the output would add 20+
   });
 });
