@@ -7,12 +7,17 @@ import type { HistoryRequest } from "../history/history-control.js";
  * answer shape they all render. HTTP maps `code` to its status: ok 200, bad_request 400,
  * not_found 404, refused 409, unavailable 503.
  */
-export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "permission", "answer", "revoke", "budget", "history", "report", "logs", "help"] as const;
+export const CONTROL_COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "permission", "answer", "revoke", "budget", "history", "report", "plan", "plan_show", "plan_start", "plan_discard", "feedback", "learn", "logs", "help"] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 export type ControlRequest =
   /** `by` on start/approve/pause/resume/skip/retry: who sent it, for the event history only (src/history/request-by.ts). */
-  | { command: "start"; task_file?: string | null; by?: string | null }
+  /**
+   * replace: start even though a session is unfinished (it is left as it is; not while a task
+   * runs). Without it, a session left unfinished on an earlier day is refused with
+   * data.unfinished (StartQuestion), so a surface can ask: continue it, or start today's file.
+   */
+  | { command: "start"; task_file?: string | null; by?: string | null; replace?: boolean }
   | { command: "status" }
   | { command: "approve"; by?: string | null }
   | { command: "pause"; by?: string | null }
@@ -41,6 +46,21 @@ export type ControlRequest =
   | HistoryRequest
   /** The day report of the state's session (date: YYYY-MM-DD, default today), written to paths.results_dir: { file, summary, report }. */
   | { command: "report"; date?: string | null }
+  /** Draft today's task file from a daily log (default paths.daily_dir/<today>.md): answers at once; plan_ready follows. */
+  | { command: "plan"; daily_log?: string | null; by?: string | null }
+  /** The latest plan (PlanRecord as data.plan) and its file's text (data.text, null when there is none). */
+  | { command: "plan_show" }
+  /** Start a session from the ready plan's file (the same as start with that file). */
+  | { command: "plan_start"; id?: string | null; by?: string | null; replace?: boolean }
+  /** Drop the plan: stops a running one; removes a ready one's file. */
+  | { command: "plan_discard"; id?: string | null; by?: string | null }
+  /**
+   * A person's verdict on a task (1-based `task` of the session; default the last finished):
+   * rating "up" | "down" | 1..5, and/or a note. Written to paths.feedback_dir/<date>.md.
+   */
+  | { command: "feedback"; task?: number | null; rating?: "up" | "down" | number | null; note?: string | null; by?: string | null }
+  /** A lesson for every later task's prompt: appended to orchestrator.learnings_file. */
+  | { command: "learn"; text: string; by?: string | null }
   | { command: "logs"; lines?: number }
   | { command: "help" };
 
@@ -151,4 +171,17 @@ export interface RollbackData {
   removed: string[];
   /** Later tasks (1-based) whose changes were undone too. */
   undone: number[];
+}
+
+/** Why /start asks first: a session left unfinished on an earlier day (data.unfinished of the refusal). */
+export interface StartQuestion {
+  session_id: string | null;
+  task_file: string | null;
+  /** The local date it started. */
+  started_on: string;
+  status: string;
+  done: number;
+  total: number;
+  /** The file /start would load now (today's), or null when there is none. */
+  today_file: string | null;
 }

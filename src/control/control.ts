@@ -6,7 +6,10 @@ import { sessionIdFor } from "../core/session-id.js";
 import { localDate } from "../logging/daily-file-stream.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { formatStatus } from "../render/format-status.js";
-import { loadTaskFile } from "../tasks/load-task-file.js";
+import { loadTaskSet } from "../tasks/load-task-file.js";
+import { resolveDailyLog } from "../plan/resolve-daily-log.js";
+import { readyPlan, showPlan } from "../plan/plan-control.js";
+import { unfinishedQuestion } from "./unfinished-question.js";
 import { ControlError } from "./control-error.js";
 import type { ControlRequest, ControlResult, PendingPermission, PermissionsData } from "./control-types.js";
 import { readLogTail } from "./read-log-tail.js";
@@ -131,12 +134,21 @@ export class Control {
         const message = tail.length > 0 ? `📜 Recent Logs (last ${tail.length} lines)\n\n${tail.join("\n")}\n\nFull logs: ${file}` : `No log lines yet today (${file}).`;
         return { ok: true, code: "ok", message, data: { logs: tail.join("\n"), file, lines: tail.length } };
       }
-      case "start": {
-        const file = await resolveTaskFile(config.paths.tasks_dir, request.task_file, localDate(clock.now()));
-        const tasks = await loadTaskFile(file);
-        const start = { type: "start" as const, task_file: file, tasks, session_id: sessionIdFor(clock.now()), by: request.by ?? null };
-        return this.#dispatch(start, { task_file: file, tasks: tasks.map((t) => ({ id: t.id, title: t.title, type: t.type })) }, () => startSession(this.options.orchestrator, start, config.git.branch));
+      case "start":
+        return this.#start(request.task_file ?? null, request.by ?? null, request.replace === true);
+      case "plan":
+        return this.#dispatch({ type: "plan", daily_log: await resolveDailyLog(config.paths.daily_dir, request.daily_log, localDate(clock.now())), date: localDate(clock.now()), by: request.by ?? null });
+      case "plan_show":
+        return showPlan(this.options.orchestrator.state);
+      case "plan_start": {
+        const plan = readyPlan(this.options.orchestrator.state, request.id ?? null);
+        return this.#start(plan.file, request.by ?? null, request.replace === true);
       }
+      case "plan_discard":
+        return this.#dispatch({ type: "discard_plan", id: request.id ?? null, by: request.by ?? null });
+      case "feedback":
+      case "learn":
+        throw new ControlError("unavailable", `${request.command} is not wired yet.`);
       case "retry":
         return this.#dispatch({ type: "retry", feedback: request.feedback ?? null, by: request.by ?? null });
       case "cancel":
@@ -170,6 +182,30 @@ export class Control {
       default:
         return this.#dispatch({ type: request.command, by: ("by" in request ? request.by : null) ?? null });
     }
+  }
+
+  /**
+   * Loads a task file (today's by default) and starts it. A session left unfinished on an earlier
+   * day is not replaced unasked: the refusal carries data.unfinished, so a surface can ask
+   * "continue it, or start today's file?" (replace: true is the second answer). No task file for
+   * today but a daily log: the refusal says /plan drafts one (data.daily_log).
+   */
+  async #start(taskFile: string | null, by: string | null, replace: boolean): Promise<ControlResult> {
+    const { config, clock, orchestrator } = this.options;
+    const today = localDate(clock.now());
+    const question = replace ? null : await unfinishedQuestion(orchestrator.state, today, () => resolveTaskFile(config.paths.tasks_dir, taskFile, today).catch(() => null));
+    if (question) return question;
+    let file: string;
+    try {
+      file = await resolveTaskFile(config.paths.tasks_dir, taskFile, today);
+    } catch (error) {
+      const dailyLog = taskFile === null && error instanceof ControlError && error.code === "not_found" ? await resolveDailyLog(config.paths.daily_dir, null, today).catch(() => null) : null;
+      if (!dailyLog) throw error;
+      return { ok: false, code: "not_found", message: `${(error as Error).message} There is a daily log (${dailyLog}): send /plan to draft today's task file from it.`, data: { daily_log: dailyLog } };
+    }
+    const { tasks, max_cost_usd } = await loadTaskSet(file);
+    const start = { type: "start" as const, task_file: file, tasks, session_id: sessionIdFor(clock.now()), by, replace, max_cost_usd };
+    return this.#dispatch(start, { task_file: file, tasks: tasks.map((t) => ({ id: t.id, title: t.title, type: t.type })) }, () => startSession(orchestrator, start, config.git.branch));
   }
 
   /** Cancels the running task and answers once it has stopped (or after CANCEL_WAIT_MS, saying it is stopping). */

@@ -4,6 +4,7 @@ import { commandsFor, displayStatus } from "../render/format-status.js";
 import { describeChanges } from "../core/describe-changes.js";
 import { lastFinishedIndex } from "../core/machine/rollback.js";
 import { localDate } from "../logging/daily-file-stream.js";
+import { budgetToday, spentToday } from "../core/machine/budget.js";
 import { heldAtLimit, limitWaitLine, usageLine } from "../core/machine/usage-limits.js";
 
 /** The wait for a usage limit, while a task waits for one. */
@@ -20,12 +21,11 @@ function usageOf(state: SessionState, now: Date): StatusData["usage"] {
   return text && w ? { type: w.type, utilization: w.utilization, resets_at: w.resets_at, text } : null;
 }
 
-/** Today's spend and budget (a /budget raise for today wins over the configured daily budget). */
+/** Today's spend and budget, as the machine counts them (a /budget raise wins; else the lower of the daily budget and the file's max_cost_usd). */
 function budgetOf(state: SessionState, now: Date, dailyBudgetUsd: number | null): StatusData["budget"] {
   const today = localDate(now);
-  const spent = state.spend && state.spend.date === today ? state.spend.usd : 0;
-  const raised = state.budget_override && state.budget_override.date === today ? state.budget_override.usd : null;
-  return { date: today, spent_usd: Number(spent.toFixed(6)), budget_usd: raised ?? dailyBudgetUsd };
+  const ctx = { today, budget: { dailyUsd: dailyBudgetUsd, warnRatio: 1 } };
+  return { date: today, spent_usd: Number(spentToday(state, ctx).toFixed(6)), budget_usd: budgetToday(state, ctx) };
 }
 import type { StatusData } from "./control-types.js";
 

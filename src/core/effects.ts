@@ -24,6 +24,11 @@ export type NotifyEvent =
   | "usage_limit_reached"
   | "usage_limit_resumed"
   | "usage_warning"
+  | "plan_started"
+  | "plan_fixing"
+  | "plan_ready"
+  | "plan_failed"
+  | "plan_discarded"
   | "session_paused"
   | "session_resumed"
   | "session_completed"
@@ -87,4 +92,13 @@ export type Effect =
    * process group (null: not known, or recorded on an earlier boot, when the number may be reused).
    */
   | { type: "kill_orphan"; index: number; pgid: number | null; run_marker: string | null }
+  /**
+   * Run Claude read-only on the daily log to draft a task file (src/plan/). Round 0: a fresh
+   * session; round 1: resume_session_id with the issues our parser found, to be fixed.
+   */
+  | { type: "run_plan"; plan_id: string; daily_log: string; date: string; round: number; resume_session_id: string | null; issues: string[]; max_budget_usd: number | null }
+  /** Stop the planning run of this plan. */
+  | { type: "cancel_plan"; plan_id: string }
+  /** Remove a discarded plan's task file (no session started it). */
+  | { type: "remove_plan_file"; plan_id: string; file: string }
   | { type: "notify"; notification: Notification };

@@ -2,6 +2,7 @@ import type { TaskDefinition } from "./task.js";
 import type { Progress, RateLimitInfo, RunOutcome } from "./run-outcome.js";
 import type { FileChangeRecord, VerificationRecord } from "./state.js";
 import type { PermissionAsk, PermissionDecision } from "./permission.js";
+import type { PlanRunResult } from "./plan.js";
 
 /** What a person (or n8n, or the CLI) asks for. Every surface turns its input into one of these. */
 export type Command =
@@ -10,7 +11,18 @@ export type Command =
    * `by` on start/approve/pause/resume/skip/retry: who sent it ("Telegram 123 @ana", "HTTP
    * 127.0.0.1", "the CLI"), for the event history (src/history/) only: the machine never reads it.
    */
-  | { type: "start"; task_file: string; tasks: TaskDefinition[]; session_id: string; git_branch?: string | null; by?: string | null }
+  | {
+      type: "start";
+      task_file: string;
+      tasks: TaskDefinition[];
+      session_id: string;
+      git_branch?: string | null;
+      by?: string | null;
+      /** Start even though a session is unfinished (not while a task runs): it is left as it is, and today's file starts. */
+      replace?: boolean;
+      /** The task file's max_cost_usd (YAML); null or absent: none. */
+      max_cost_usd?: number | null;
+    }
   | { type: "approve"; by?: string | null }
   | { type: "pause"; by?: string | null }
   | { type: "resume"; by?: string | null }
@@ -31,7 +43,11 @@ export type Command =
   /** Remove one of the session's "always allow" rules (later runs are asked again). */
   | { type: "revoke_rule"; rule: string; by?: string | null }
   /** Today's budget in dollars (wins over orchestrator.daily_budget_usd for today). */
-  | { type: "budget"; usd: number; by?: string | null };
+  | { type: "budget"; usd: number; by?: string | null }
+  /** Draft a task file from a daily log (absolute path; date: the task file's YYYY-MM-DD). */
+  | { type: "plan"; daily_log: string; date: string; by?: string | null }
+  /** Drop the plan: a running one is stopped, a written file that no session started is removed. */
+  | { type: "discard_plan"; id?: string | null; by?: string | null };
 
 /** A snapshot of the work tree (src/git/): its tree id and the commit object that keeps it. */
 export interface SnapshotIds {
@@ -113,10 +129,12 @@ export type Report =
   | { type: "recover"; boot_id: string | null }
   /** The logs stopped being written (problem: why, e.g. "EROFS: …"), or are written again (null). */
   | { type: "log_problem"; problem: string | null }
+  /** A planning run (run_plan) ended: cost and session of the run, and what became of its draft. */
+  | { type: "plan_finished"; plan_id: string; round: number; cost_usd: number | null; session_id: string | null; result: PlanRunResult }
   /** What kill_orphan was asked to end is gone: the task's record of it can be dropped. */
   | { type: "orphans_ended"; index: number; run_marker: string | null };
 
 export type OrchestratorEvent = Command | Report;
 
-export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback", "answer_permission", "tell", "revoke_rule", "budget"] as const;
+export const COMMAND_NAMES = ["start", "approve", "pause", "resume", "skip", "retry", "cancel", "rollback", "answer_permission", "tell", "revoke_rule", "budget", "plan", "discard_plan"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -9,6 +9,8 @@ import { rollbackDone } from "./machine/rollback.js";
 import { handlePermissionReport } from "./machine/permissions.js";
 import { handleRunReport } from "./machine/task-results.js";
 import { handleLimitReport } from "./machine/usage-limits.js";
+import { planFinished, recoverPlan } from "./machine/plan.js";
+import { Draft } from "./draft.js";
 
 export { OUTBOX_LIMIT, type MachineContext, type Reply, type Transition } from "./draft.js";
 
@@ -25,7 +27,9 @@ export function transition(state: SessionState, event: OrchestratorEvent, ctx: M
   if (isCommand(event)) return handleCommand(state, event, ctx);
   switch (event.type) {
     case "recover":
-      return recover(state, event.boot_id, ctx);
+      return recoverWithPlan(state, event.boot_id, ctx);
+    case "plan_finished":
+      return planFinished(state, event, ctx);
     case "orphans_ended":
       return forgetOrphan(state, event.index, event.run_marker);
     case "notifications_delivered":
@@ -47,6 +51,15 @@ export function transition(state: SessionState, event: OrchestratorEvent, ctx: M
     default:
       return handleRunReport(state, event, ctx);
   }
+}
+
+/** The restart's recovery, after a plan that was being made is marked failed (its run is gone). */
+function recoverWithPlan(state: SessionState, bootId: string | null, ctx: MachineContext): Transition {
+  if (state.plan?.status !== "running") return recover(state, bootId, ctx);
+  const d = new Draft(state, ctx);
+  recoverPlan(d);
+  const t = recover(d.s, bootId, ctx);
+  return { ...t, effects: [...d.effects, ...t.effects] };
 }
 
 function isCommand(event: OrchestratorEvent): event is Command {

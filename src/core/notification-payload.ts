@@ -54,5 +54,14 @@ export function buildPayload(s: SessionState, n: Notification, now: string): Not
     progress: { done, total, percent },
     timestamp: now,
     ...(n.permission_id ? { permission: permissionPayload(s, n.permission_id) } : {}),
+    ...(n.event.startsWith("plan_") ? { plan: planPayload(s) } : {}),
   };
+}
+
+/** The plan a plan_* notification is about (the state's latest), for a workflow to list it and answer by id. */
+function planPayload(s: SessionState): NotificationPayload["plan"] {
+  const p = s.plan;
+  if (!p) return null;
+  const tasks = p.tasks.map((t) => ({ id: t.id, title: t.title, type: t.type, requires_approval: t.requires_approval }));
+  return { id: p.id, status: p.status, daily_log: p.daily_log, file: p.file, kept_existing: p.kept_existing, tasks, issues: p.issues, error: p.error, cost_usd: p.cost_usd };
 }

@@ -1,6 +1,7 @@
 import type { TaskDefinition } from "./task.js";
 import type { TokenUsage } from "./run-outcome.js";
 import type { PermissionRecord } from "./permission.js";
+import type { PlanRecord } from "./plan.js";
 
 export type SessionStatus =
   | "idle"
@@ -192,6 +193,12 @@ export interface SessionState {
   usage_warning?: UsageWarning | null;
   /** The windows (`<type>@<resets_at>`) a usage warning was sent for: once per window. The last 20. */
   usage_warned?: string[];
+  /** The latest plan from a daily log (src/core/machine/plan.ts), kept after it is started, failed or discarded until the next one. */
+  plan?: PlanRecord | null;
+  /** Sequence behind plan ids (`<date>-p<n>`). */
+  plan_seq?: number;
+  /** The session's task file's max_cost_usd (YAML): with orchestrator.daily_budget_usd the lower wins; null: none. */
+  max_cost_usd?: number | null;
 }
 
 /** A usage limit that stopped task `index`'s run (see RunOutcome.limit). */
@@ -257,6 +264,18 @@ export interface NotificationPayload {
     blocked_path: string | null;
     status: string;
     answered_by: string | null;
+  } | null;
+  /** plan_*: the plan, so a workflow can list its tasks and offer Start / Show / Discard by id. */
+  plan?: {
+    id: string;
+    status: string;
+    daily_log: string;
+    file: string | null;
+    kept_existing: string | null;
+    tasks: { id: number | string; title: string; type: string | null; requires_approval: boolean }[];
+    issues: string[];
+    error: string | null;
+    cost_usd: number;
   } | null;
 }
 

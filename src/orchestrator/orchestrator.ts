@@ -16,6 +16,7 @@ import { LimitTimer } from "./limit-timer.js";
 import { DEFAULT_PERMISSION_TIMEOUT_S } from "../core/machine/permissions.js";
 import { localDate } from "../logging/daily-file-stream.js";
 import type { Verifier } from "./verifier.js";
+import type { Planner } from "../plan/planner.js";
 import { TaskRuns, type TaskRunsOptions } from "./task-runs.js";
 
 /** One transition as seen by subscribers (CLI progress, notifier, bot). */
@@ -59,6 +60,8 @@ export interface OrchestratorOptions {
   workTree?: WorkTree | null;
   /** Runs the Verify commands and deliverables checks (absent: tasks with checks fail saying so). */
   verifier?: Verifier | null;
+  /** Drafts task files from daily logs (/plan); absent: a plan fails saying planning is not set up. */
+  planner?: Planner | null;
   /** orchestrator.verify / verify_retries and git.commit; `git` is set from workTree. */
   checks?: Omit<CheckpointSettings, "git">;
   /** claude.permission_timeout: seconds a permission request waits for a person (default 1800). */
@@ -111,6 +114,7 @@ export class Orchestrator {
       logHealth: options.logHealth,
       workTree: options.workTree ?? null,
       verifier: options.verifier ?? null,
+      planner: options.planner ?? null,
     });
     const checks = options.checks ?? { verify: [], verifyRetries: 0, commit: "none" as const };
     this.#checks = { ...checks, git: (options.workTree ?? null) !== null };

@@ -14,7 +14,9 @@ type Start = Extract<Command, { type: "start" }>;
 export async function startSession(orchestrator: Orchestrator, start: Omit<Start, "git_branch">, branchTemplate: string | null): Promise<Reply> {
   const tree = orchestrator.workTree;
   const status = orchestrator.state.status;
-  if (!branchTemplate || !tree || (status !== "idle" && status !== "completed") || start.tasks.length === 0) {
+  // With replace, an unfinished session that runs nothing is left for the new one (the machine checks the rest).
+  const startable = status === "idle" || status === "completed" || (start.replace === true && status !== "running");
+  if (!branchTemplate || !tree || !startable || start.tasks.length === 0) {
     return orchestrator.dispatch({ ...start, git_branch: null });
   }
   const name = sessionBranch(branchTemplate, start.session_id);

@@ -11,6 +11,8 @@ import type { WorkTree } from "../git/work-tree.js";
 import { endRunLeftovers, type LeftoversEnded, type RunLeftovers } from "./end-run-leftovers.js";
 import type { Verifier } from "./verifier.js";
 import { WorkTreeSteps } from "./work-tree-steps.js";
+import type { Planner } from "../plan/planner.js";
+import { unlink } from "node:fs/promises";
 
 export interface TaskRunsOptions {
   runner: Runner;
@@ -34,6 +36,8 @@ export interface TaskRunsOptions {
   workTree?: WorkTree | null;
   /** Runs the checks of verify_task (default: none, and a verify_task fails saying so). */
   verifier?: Verifier | null;
+  /** Drafts task files from daily logs (run_plan); absent: a plan fails saying planning is not set up. */
+  planner?: Planner | null;
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
@@ -124,6 +128,18 @@ export class TaskRuns {
         this.#orphanKills.add(kill);
         return;
       }
+      case "run_plan":
+        this.#plan(effect);
+        return;
+      case "cancel_plan":
+        for (const [key, run] of this.#runs) if (key.startsWith(`plan:${effect.plan_id}:`)) run.controller.abort();
+        return;
+      case "remove_plan_file":
+        // A discarded plan's file: a failure leaves it (said in the log), which loses nothing.
+        this.#gitStep(() => unlink(effect.file).catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.#log.warn({ err: error, file: effect.file }, "could not remove the discarded plan's task file; remove it by hand");
+        }));
+        return;
       case "notify":
         return; // subscribers deliver notifications
     }
@@ -195,6 +211,22 @@ export class TaskRuns {
         if (logError) this.options.logHealth?.fail("task_output", logError);
         else if (effect.commands.length > 0) this.options.logHealth?.ok("task_output");
         this.options.report({ type: "task_verified", index, attempt, verification });
+      });
+    this.#runs.set(key, run);
+  }
+
+  /** A planning run: one at a time like a task's (the machine sees to it), cancelled with the rest at shutdown. */
+  #plan(effect: Extract<Effect, { type: "run_plan" }>): void {
+    const key = `plan:${effect.plan_id}:${effect.round}`;
+    const controller = new AbortController();
+    const run: ActiveRun = { controller, done: Promise.resolve(), pendingProgress: null };
+    const planner = this.options.planner;
+    const { plan_id, round } = effect;
+    run.done = (planner ? planner.plan({ ...effect, signal: controller.signal }) : Promise.reject(new Error("planning is not set up in this orchestrator")))
+      .catch((error: unknown) => ({ cost_usd: null, session_id: null, result: { kind: "failed" as const, error: `the planner failed: ${(error as Error)?.message ?? String(error)}` } }))
+      .then((r) => {
+        this.#runs.delete(key);
+        this.options.report({ type: "plan_finished", plan_id, round, cost_usd: r.cost_usd, session_id: r.session_id, result: r.result });
       });
     this.#runs.set(key, run);
   }

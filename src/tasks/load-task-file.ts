@@ -46,6 +46,18 @@ export async function loadTaskFile(path: string, options: LoadTaskFileOptions = 
   return result.ok ? result.tasks : [];
 }
 
+/** A task file's tasks and its file-wide settings. */
+export interface TaskSet {
+  tasks: TaskDefinition[];
+  /** YAML `max_cost_usd`: this session's spend cap (the lower of it and orchestrator.daily_budget_usd wins); null: none. */
+  max_cost_usd: number | null;
+}
+
+/** loadTaskFile, with the file's own settings. */
+export async function loadTaskSet(path: string, options: LoadTaskFileOptions = {}): Promise<TaskSet> {
+  return { tasks: await loadTaskFile(path, options), max_cost_usd: null };
+}
+
 /**
  * Verify commands that could never run, found now rather than after Claude worked on the task:
  * each is split like claude.command (never through a shell), so shell syntax or an open quote is

@@ -8,25 +8,32 @@ import { ignore } from "./replies.js";
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
 
+/** What the budget is counted with: today's date and the configured budget (status-data uses it too). */
+export type BudgetContext = Pick<MachineContext, "today" | "budget">;
+
 /** Spent on ctx.today (0 for another day's record). */
-export function spentToday(s: SessionState, ctx: MachineContext): number {
+export function spentToday(s: SessionState, ctx: BudgetContext): number {
   return s.spend && s.spend.date === (ctx.today ?? "") ? s.spend.usd : 0;
 }
 
-/** Today's budget: a /budget raise for today, else orchestrator.daily_budget_usd; null: none. */
-export function budgetToday(s: SessionState, ctx: MachineContext): number | null {
+/**
+ * Today's budget: a /budget raise for today (it wins over both below: a person decided), else the
+ * lower of orchestrator.daily_budget_usd and the session's task file max_cost_usd; null: none.
+ */
+export function budgetToday(s: SessionState, ctx: BudgetContext): number | null {
   if (s.budget_override && s.budget_override.date === (ctx.today ?? "")) return s.budget_override.usd;
-  return ctx.budget?.dailyUsd ?? null;
+  const limits = [ctx.budget?.dailyUsd ?? null, s.max_cost_usd ?? null].filter((n): n is number => n !== null);
+  return limits.length > 0 ? Math.min(...limits) : null;
 }
 
 /** What is left of today's budget (for --max-budget-usd), or null with no budget. */
-export function remainingBudget(s: SessionState, ctx: MachineContext): number | null {
+export function remainingBudget(s: SessionState, ctx: BudgetContext): number | null {
   const budget = budgetToday(s, ctx);
   return budget === null ? null : Math.max(0, budget - spentToday(s, ctx));
 }
 
 /** "Budget reached: $10.02 of $10.00 spent today" when no task may start, else null. */
-export function budgetReached(s: SessionState, ctx: MachineContext): string | null {
+export function budgetReached(s: SessionState, ctx: BudgetContext): string | null {
   const budget = budgetToday(s, ctx);
   if (budget === null) return null;
   const spent = spentToday(s, ctx);
@@ -34,7 +41,7 @@ export function budgetReached(s: SessionState, ctx: MachineContext): string | nu
 }
 
 /** The words that go with a refusal at the budget: how to go on. */
-export function budgetAdvice(s: SessionState, ctx: MachineContext): string {
+export function budgetAdvice(s: SessionState, ctx: BudgetContext): string {
   return `${budgetReached(s, ctx) ?? "Budget reached"}. Send /budget <dollars> to raise today's budget, or wait for tomorrow.`;
 }
 

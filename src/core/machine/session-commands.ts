@@ -7,6 +7,13 @@ import { rollback } from "./rollback.js";
 import { answerPermission, revokeRule, tell } from "./permissions.js";
 import { budgetAdvice, budgetReached, setBudget } from "./budget.js";
 import { limitCommand } from "./usage-limits.js";
+import { handlePlanCommand, planRunning } from "./plan.js";
+import { pendingPermissions } from "./permissions.js";
+
+/** The commands that start a Claude run: refused while a plan is being made (one Claude at a time). */
+const STARTS_A_RUN = new Set(["start", "approve", "resume", "retry"]);
+/** An unfinished session `start` with replace may leave: no Claude of it is running. */
+const REPLACEABLE = new Set(["waiting_approval", "paused", "task_failed", "waiting_limit"]);
 
 /** A person's commands: start, approve, pause, resume, skip, retry, cancel (rollback: rollback.ts). */
 export function handleCommand(state: SessionState, cmd: Command, ctx: MachineContext): Transition {
@@ -18,35 +25,18 @@ export function handleCommand(state: SessionState, cmd: Command, ctx: MachineCon
   if (cmd.type === "tell") return tell(state, cmd, ctx);
   if (cmd.type === "revoke_rule") return revokeRule(state, cmd, ctx);
   if (cmd.type === "budget") return setBudget(state, cmd, ctx);
+  if (cmd.type === "plan" || cmd.type === "discard_plan") return handlePlanCommand(state, cmd, ctx);
+  const planning = STARTS_A_RUN.has(cmd.type) ? planRunning(state) : null;
+  if (planning) return ignore(state, planning);
+  if (cmd.type === "start" && cmd.replace && REPLACEABLE.has(state.status) && pendingPermissions(state).length === 0) return startSession(state, cmd, ctx);
   const atLimit = limitCommand(state, cmd, ctx); // a task waiting for a usage limit (waiting_limit, or paused there)
   if (atLimit) return atLimit;
   const status = state.status;
   const current = state.tasks[state.current_task_index];
   switch (cmd.type) {
-    case "start": {
+    case "start":
       if (status !== "idle" && status !== "completed") return refuse(state, cmd);
-      if (cmd.tasks.length === 0) return ignore(state, `No tasks in ${cmd.task_file}: nothing to start.`);
-      const d = new Draft(state, ctx);
-      Object.assign(d.s, {
-        session_id: cmd.session_id,
-        task_file: cmd.task_file,
-        tasks: cmd.tasks.map(createTaskRecord),
-        current_task_index: 0,
-        started_at: ctx.now,
-        paused_at: null,
-        completed_at: null,
-        pause_requested: false,
-        waiting_reason: null,
-        rollback_pending: null,
-        git_branch: cmd.git_branch ?? null,
-      });
-      if (d.s.resume_at != null || d.s.limit != null) Object.assign(d.s, { resume_at: null, limit: null });
-      const list = d.s.tasks.map((t, i) => `${i + 1}. ${t.title}${t.type ? ` (${t.type})` : ""}`).join("\n");
-      const branch = cmd.git_branch ? ` on branch ${cmd.git_branch}` : "";
-      d.notify("session_started", "info", `Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}${branch}`, null);
-      const next = moveTo(d, 0, null);
-      return d.done(`Loaded ${cmd.tasks.length} tasks from ${cmd.task_file}:\n${list}\n${next}`);
-    }
+      return startSession(state, cmd, ctx);
     case "approve": {
       if (status !== "waiting_approval" || !current) return refuse(state, cmd);
       if (budgetReached(state, ctx)) return ignore(state, budgetAdvice(state, ctx));
@@ -123,4 +113,35 @@ function cancelRefusal(state: SessionState): string {
   if (state.status === "idle") return "Nothing to cancel: no session has started.";
   const label = state.tasks.length > 0 ? taskLabel(state, state.current_task_index) : "the session";
   return `Nothing to cancel: no task is running (${label} is ${state.status === "task_failed" ? "failed" : state.status.replace("_", " ")}). Send /status to see where things stand.`;
+}
+
+/** Loads the task file as a new session (over an idle or finished one, or with replace an unfinished one). */
+function startSession(state: SessionState, cmd: Extract<Command, { type: "start" }>, ctx: MachineContext): Transition {
+  if (cmd.tasks.length === 0) return ignore(state, `No tasks in ${cmd.task_file}: nothing to start.`);
+  const d = new Draft(state, ctx);
+  const unfinished = state.status !== "idle" && state.status !== "completed" && state.tasks.length > 0;
+  const left = unfinished ? `Session ${state.session_id} (${progressOf(state).text} done) is left unfinished. ` : "";
+  Object.assign(d.s, {
+    session_id: cmd.session_id,
+    task_file: cmd.task_file,
+    tasks: cmd.tasks.map(createTaskRecord),
+    current_task_index: 0,
+    status: "idle",
+    started_at: ctx.now,
+    paused_at: null,
+    completed_at: null,
+    pause_requested: false,
+    waiting_reason: null,
+    rollback_pending: null,
+    git_branch: cmd.git_branch ?? null,
+    max_cost_usd: cmd.max_cost_usd ?? null,
+  });
+  if (d.s.resume_at != null || d.s.limit != null) Object.assign(d.s, { resume_at: null, limit: null });
+  // Started from the ready plan's file: the plan is now this session's.
+  if (d.s.plan?.status === "ready" && d.s.plan.file === cmd.task_file) d.s.plan = { ...d.s.plan, status: "started" };
+  const list = d.s.tasks.map((t, i) => `${i + 1}. ${t.title}${t.type ? ` (${t.type})` : ""}`).join("\n");
+  const branch = cmd.git_branch ? ` on branch ${cmd.git_branch}` : "";
+  d.notify("session_started", "info", `${left}Session ${cmd.session_id} started: ${cmd.tasks.length} tasks from ${cmd.task_file}${branch}`, null);
+  const next = moveTo(d, 0, null);
+  return d.done(`${left}Loaded ${cmd.tasks.length} tasks from ${cmd.task_file}:\n${list}\n${next}`);
 }
