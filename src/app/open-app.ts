@@ -18,6 +18,8 @@ import { CommandVerifier } from "../verify/command-verifier.js";
 import { openWorkTree } from "./open-work-tree.js";
 import { EventHistory } from "../history/event-history.js";
 import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
+import { LearningsFile } from "../learnings/learnings-file.js";
+import { ClaudePlanner } from "../plan/claude-planner.js";
 
 /** Sessions whose snapshot refs (refs/orchestrator/<session>/) are kept; older ones are removed at start. */
 const KEEP_SNAPSHOT_SESSIONS = 5;
@@ -122,6 +124,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
         .catch((error: unknown) => logger.warn({ module: "git", err: error }, "git: could not remove older sessions' snapshot refs; they only take disk space"));
     }
     const verifier = opts.verifier ?? new CommandVerifier({ projectDir: config.claude.project_dir, env: opts.env, dropEnv, timeoutS: config.orchestrator.verify_timeout, killGraceS: config.claude.kill_grace, stateMarker });
+    const learnings = new LearningsFile(config.orchestrator.learnings_file);
     const orchestrator = await Orchestrator.open({
       store,
       runner,
@@ -137,9 +140,13 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       logHealth,
       workTree,
       verifier,
+      // /plan: Claude drafts paths.tasks_dir/<date>-tasks.md from the daily log, read-only, with the same runner.
+      planner: new ClaudePlanner({ runner, logsDir: config.paths.logs_dir, tasksDir: config.paths.tasks_dir, clock, logger }),
       checks: { verify: config.orchestrator.verify, verifyRetries: config.orchestrator.verify_retries, commit: config.git.commit },
       permissionTimeoutS: config.claude.permission_timeout,
       budget: { dailyUsd: config.orchestrator.daily_budget_usd, warnRatio: config.orchestrator.budget_warn_ratio },
+      // The lessons from /learn go into every fresh task prompt (the file's last 8 KiB; no file: none).
+      learnings: () => learnings.read(),
     });
     // Every transition from here on, as a line of the event history (commands with who sent them).
     const history = new EventHistory({ dir: config.paths.logs_dir, clock, health: logHealth, logger });

@@ -7,12 +7,14 @@ import { GitWorkTree } from "../git/git-work-tree.js";
  * The orchestrator's own files, which must never be part of a task's snapshot: rolling them back
  * would rewind its own state and logs. The state file and every sibling it keeps (.bak, .tmp-…,
  * .tasks-…, .spare-…, .lock, the webhook secret beside it), the logs and daily folders, the
- * task files (a person may edit tomorrow's while a session runs) and the day reports (written
- * when a session completes: a rollback must not take them back).
+ * task files (a person may edit tomorrow's while a session runs), the day reports (written
+ * when a session completes: a rollback must not take them back), and the feedback files and the
+ * learnings file (written whenever a person rates a task or adds a lesson, often while the next
+ * task runs: they are no task's change, and a rollback must not lose them).
  */
 export function ownPaths(config: Config): string[] {
   const state = config.paths.state_file;
-  return [`${state}*`, path.join(path.dirname(state), ".webhook-secret"), config.paths.logs_dir, config.paths.daily_dir, config.paths.tasks_dir, config.paths.results_dir];
+  return [`${state}*`, path.join(path.dirname(state), ".webhook-secret"), config.paths.logs_dir, config.paths.daily_dir, config.paths.tasks_dir, config.paths.results_dir, config.paths.feedback_dir, config.orchestrator.learnings_file];
 }
 
 /**

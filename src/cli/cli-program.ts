@@ -1,9 +1,12 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { loadConfig } from "../config/load-config.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandContext } from "./command-context.js";
 import { clientCommand } from "./commands/client-command.js";
 import { historyCommand } from "./commands/history-command.js";
+import { feedbackCommand } from "./commands/feedback-command.js";
+import { learnCommand } from "./commands/learn-command.js";
+import { planCommand } from "./commands/plan-command.js";
 import { reportCommand } from "./commands/report-command.js";
 import { runCommand } from "./commands/run-command.js";
 import { serveCommand } from "./commands/serve-command.js";
@@ -95,7 +98,20 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     sub(name, summary, `${summary[0]?.toUpperCase()}${summary.slice(1)}: sent to the running service over HTTP.`).option("--json", "print the service's answer as JSON");
   client("start", "load today's task file (or the one named) and begin")
     .argument("[file]", "a task file in paths.tasks_dir")
-    .action(async (file: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "start", { arg: file, json: opts.json ?? false })));
+    .option("--replace", "start it even though a session is unfinished (that session is left as it is)")
+    .action(async (file: string | undefined, opts: { json?: boolean; replace?: boolean }, cmd: Command) =>
+      done(await clientCommand(context(cmd), "start", { arg: file, replace: opts.replace ?? false, json: opts.json ?? false })),
+    );
+  client("plan", "draft today's task file from the daily log with Claude (read-only), and wait for it")
+    .argument("[daily_log]", "a daily log in paths.daily_dir (default today's); with --start or --discard: the plan's id (default the latest)")
+    .option("--no-wait", "answer once planning started (the task list comes to the phone)")
+    .addOption(new Option("--show", "the latest plan and its task file").conflicts(["start", "discard"]))
+    .addOption(new Option("--start", "start a session from the ready plan's file").conflicts(["discard"]))
+    .option("--discard", "drop the plan: stops a running one, removes a ready one's file")
+    .option("--replace", "with --start: even though a session is unfinished")
+    .action(async (arg: string | undefined, opts: { wait: boolean; json?: boolean; show?: boolean; start?: boolean; discard?: boolean; replace?: boolean }, cmd: Command) =>
+      done(await planCommand(context(cmd), arg, { wait: opts.wait, json: opts.json ?? false, show: opts.show ?? false, start: opts.start ?? false, discard: opts.discard ?? false, replace: opts.replace ?? false })),
+    );
   for (const [name, summary] of [
     ["approve", "run the task waiting for approval"],
     ["pause", "stop before the next task"],
@@ -147,6 +163,17 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
   client("logs", "the last n log lines (default 20)")
     .argument("[n]", "how many lines")
     .action(async (n: string | undefined, opts: { json?: boolean }, cmd: Command) => done(await clientCommand(context(cmd), "logs", { arg: n, json: opts.json ?? false })));
+
+  // Sent to the running service; with none running, written from the files (they change no session).
+  sub("feedback", "your verdict on a task: 👍/👎 or 1-5, and a note, into feedback/<date>.md", "Your verdict on a task of the session (default: the last finished), into paths.feedback_dir/<date>.md\nand the day report: orchestrator feedback 3 up, orchestrator feedback 4 \"good, but no tests\",\norchestrator feedback 2 down --note \"wrong table\". Sent to the running service; with none, written from the files.")
+    .argument("[words...]", "[task] up|down|1-5 [note...]: a number before a rating is the task")
+    .option("--note <text>", "the note (instead of, or after, the words)")
+    .option("--json", "print the answer as JSON")
+    .action(async (words: string[], opts: { note?: string; json?: boolean }, cmd: Command) => done(await feedbackCommand(context(cmd), words, { note: opts.note, json: opts.json ?? false })));
+  sub("learn", "a lesson every later task's prompt carries (orchestrator.learnings_file)", "A lesson for every later task: appended to orchestrator.learnings_file, whose end goes into every\ntask's prompt. Sent to the running service; with none, written from the files.")
+    .argument("<text...>", "the lesson")
+    .option("--json", "print the answer as JSON")
+    .action(async (words: string[], opts: { json?: boolean }, cmd: Command) => done(await learnCommand(context(cmd), words, { json: opts.json ?? false })));
   return program;
 }
 

@@ -42,6 +42,9 @@ const orchestrator = z.strictObject({
     "What Claude may spend in a day (local date), all sessions together; reached, no new task starts until /budget raises it. null: no limit.",
   ),
   budget_warn_ratio: field.ratio().prefault(0.75).describe("Share of the day's budget at which one warning is sent."),
+  learnings_file: field.path().prefault("orchestrator_learnings.md").describe(
+    "Lessons for every task: /learn <text> appends a line, and the file's last 8 KiB go into every task's prompt. Need not exist.",
+  ),
 });
 
 const webhooks = z.strictObject({
@@ -100,6 +103,9 @@ const paths = z.strictObject({
     "Day reports, results/<date>-report.md: written when a session completes and by orchestrator report / /report.",
   ),
   state_file: field.path().prefault("state.json").describe("Session state (survives restarts). Command line: --state."),
+  feedback_dir: field.path().prefault("feedback").describe(
+    "Your verdicts on tasks (👍/👎, n/5, notes): feedback/<date>.md, one section per task; they go into the day report.",
+  ),
 });
 
 const logging = z.strictObject({

@@ -34,7 +34,8 @@ export function validateConfig(
       command: [resolveExecutable(dir("claude", "command"), executable), ...args],
       project_dir: resolveConfigPath(dir("claude", "project_dir"), parsed.claude.project_dir),
     },
-    paths: { tasks_dir: inDir("tasks_dir"), logs_dir: inDir("logs_dir"), daily_dir: inDir("daily_dir"), results_dir: inDir("results_dir"), state_file: inDir("state_file") },
+    orchestrator: { ...parsed.orchestrator, learnings_file: resolveConfigPath(dir("orchestrator", "learnings_file"), parsed.orchestrator.learnings_file) },
+    paths: { tasks_dir: inDir("tasks_dir"), logs_dir: inDir("logs_dir"), daily_dir: inDir("daily_dir"), results_dir: inDir("results_dir"), state_file: inDir("state_file"), feedback_dir: inDir("feedback_dir") },
     secret_env_names: [...secretEnvNames],
   };
 }

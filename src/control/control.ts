@@ -25,6 +25,11 @@ import type { OrchestratorEvent } from "../core/events.js";
 import { executeHistory } from "../history/history-control.js";
 import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
 import { reportResult } from "../report/report-control.js";
+import type { CommandRecord } from "../history/history-entry.js";
+import { FeedbackBook } from "../feedback/feedback-book.js";
+import { executeFeedback } from "../feedback/feedback-control.js";
+import { LearningsFile } from "../learnings/learnings-file.js";
+import { executeLearn } from "../learnings/learn-control.js";
 
 /** How long /cancel waits for the task to stop before answering "stopping" (the runner's own kill is bounded by kill_grace). */
 const CANCEL_WAIT_MS = 15_000;
@@ -47,6 +52,9 @@ export const HELP_TEXT = `Commands:
 /budget [dollars] - today's spend, or set today's budget
 /history [term] - who did what and when: the event history (/history approve task 3)
 /report [date] - the day's report (results/<date>-report.md)
+/feedback [n] up|down|1-5 [note] - your verdict on task n (default: the last finished), into feedback/<date>.md
+/learn <text> - a lesson every later task's prompt carries
+/plan [daily_log] - Claude drafts today's task file from the daily log (/plan show | start | discard)
 /logs [n] - the last n log lines (default 20)
 /help - this list`;
 
@@ -54,8 +62,11 @@ export interface ControlOptions {
   orchestrator: Orchestrator;
   config: Config;
   clock: Clock;
-  /** The event history's writer (App.history): `history` writes what it holds before searching. Absent: the files as they are. */
-  history?: { flush(): Promise<void> } | null;
+  /**
+   * The event history's writer (App.history): `history` writes what it holds before searching;
+   * feedback and learn, which the orchestrator never sees, are recorded in it. Absent: the files as they are.
+   */
+  history?: { flush(): Promise<void>; recordCommand?(command: CommandRecord): void } | null;
   /** Writes the day reports (App.reports, so a session's completion and /report share one); absent: one made from config. */
   reports?: DayReporter | null;
 }
@@ -65,6 +76,9 @@ export interface ControlOptions {
  * in one shape. Task files named by a caller are confined to paths.tasks_dir.
  */
 export class Control {
+  #feedback: FeedbackBook | null = null;
+  #learnings: LearningsFile | null = null;
+
   constructor(readonly options: ControlOptions) {}
 
   async execute(request: ControlRequest): Promise<ControlResult> {
@@ -136,8 +150,11 @@ export class Control {
       }
       case "start":
         return this.#start(request.task_file ?? null, request.by ?? null, request.replace === true);
-      case "plan":
-        return this.#dispatch({ type: "plan", daily_log: await resolveDailyLog(config.paths.daily_dir, request.daily_log, localDate(clock.now())), date: localDate(clock.now()), by: request.by ?? null });
+      case "plan": {
+        const planned = await this.#dispatch({ type: "plan", daily_log: await resolveDailyLog(config.paths.daily_dir, request.daily_log, localDate(clock.now())), date: localDate(clock.now()), by: request.by ?? null });
+        // The plan as it now stands (running, with its id), so a caller can follow it without asking back.
+        return { ...planned, data: { ...planned.data, plan: this.options.orchestrator.state.plan ?? null } };
+      }
       case "plan_show":
         return showPlan(this.options.orchestrator.state);
       case "plan_start": {
@@ -147,8 +164,9 @@ export class Control {
       case "plan_discard":
         return this.#dispatch({ type: "discard_plan", id: request.id ?? null, by: request.by ?? null });
       case "feedback":
+        return executeFeedback(request, { state: this.options.orchestrator.state, book: (this.#feedback ??= new FeedbackBook(config.paths.feedback_dir)), clock, history: this.options.history ?? null, reports: this.options.reports ?? dayReporterFor(config, clock) });
       case "learn":
-        throw new ControlError("unavailable", `${request.command} is not wired yet.`);
+        return executeLearn(request, { state: this.options.orchestrator.state, file: (this.#learnings ??= new LearningsFile(config.orchestrator.learnings_file)), clock, history: this.options.history ?? null });
       case "retry":
         return this.#dispatch({ type: "retry", feedback: request.feedback ?? null, by: request.by ?? null });
       case "cancel":

@@ -3,6 +3,8 @@ import { checkReportDate } from "../report/report-date.js";
 import { CONTROL_COMMANDS, type ControlCommand, type ControlRequest } from "./control-types.js";
 import type { PermissionDecision } from "../core/permission.js";
 import { historyRequestFromBody, historyRequestFromText } from "../history/history-control.js";
+import { feedbackRequestFromBody, feedbackRequestFromText } from "../feedback/parse-feedback-request.js";
+import { planRequestFromBody, planRequestFromText, replaceOf, startRequestFromText } from "./parse-plan-request.js";
 
 const MAX_LINES = 200;
 
@@ -42,8 +44,15 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
     return v;
   };
   switch (fromText.command) {
-    case "start":
-      return { command: "start", task_file: arg("task_file") ?? fromText.task_file ?? null };
+    case "start": {
+      const replace = replaceOf(body) ?? fromText.replace;
+      return { command: "start", task_file: arg("task_file") ?? fromText.task_file ?? null, ...(replace ? { replace: true } : {}) };
+    }
+    case "plan":
+    case "plan_show":
+    case "plan_start":
+    case "plan_discard":
+      return planRequestFromBody(body, fromText);
     case "retry":
       return { command: "retry", feedback: arg("feedback") ?? fromText.feedback ?? null };
     case "diff":
@@ -90,6 +99,14 @@ export function parseControlBody(body: Record<string, unknown>, commandFromPath?
       return { command: "report", date: reportDate(arg("date")) ?? (fromText.command === "report" ? fromText.date : null) ?? null };
     case "history":
       return historyRequestFromBody(body, fromText.command === "history" ? fromText : null);
+    case "feedback":
+      // No default `by`: the route's withBy names the sender (the body's "by", X-Orchestrator-By, else "HTTP <address>").
+      return { ...feedbackRequestFromBody(body, fromText.command === "feedback" ? fromText : null), by: arg("by") };
+    case "learn": {
+      const text = arg("text") ?? (fromText.command === "learn" ? fromText.text : "");
+      if (text.trim() === "") throw new ControlError("bad_request", 'Send "text": the lesson every later task\'s prompt should carry.');
+      return { command: "learn", text, by: arg("by") };
+    }
     case "logs": {
       const v = body.lines;
       if (v === undefined || v === null) return fromText;
@@ -107,7 +124,12 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
   const command = name as ControlCommand;
   switch (command) {
     case "start":
-      return { command, task_file: arg };
+      return startRequestFromText(arg);
+    case "plan":
+    case "plan_show":
+    case "plan_start":
+    case "plan_discard":
+      return planRequestFromText(command, arg);
     case "retry":
       return { command, feedback: arg };
     case "diff":
@@ -134,6 +156,11 @@ function buildRequest(name: string, arg: string | null): ControlRequest {
       return { command, date: reportDate(arg) };
     case "history":
       return historyRequestFromText(arg);
+    case "feedback":
+      // Nothing after /feedback: Control says what to send (a body may still carry it all).
+      return arg === null ? { command, task: null, rating: null, note: null } : feedbackRequestFromText(arg);
+    case "learn":
+      return { command, text: arg ?? "" };
     case "logs": {
       if (arg === null) return { command };
       if (!/^\d+$/.test(arg) || Number(arg) < 1) throw new ControlError("bad_request", `/logs takes a number of lines from 1 to ${MAX_LINES} (got "${arg}").`);

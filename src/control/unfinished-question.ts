@@ -21,7 +21,7 @@ export async function unfinishedQuestion(state: SessionState, today: string, tod
   return {
     ok: false,
     code: "refused",
-    message: `Session ${state.session_id} from ${startedOn} is unfinished (${p.text} done, ${state.status.replace("_", " ")}). Continue it (/status shows its next step), or ${start}.`,
+    message: `Session ${state.session_id} from ${startedOn} is unfinished (${p.done} of ${p.total} tasks done, ${state.status.replace("_", " ")}). Continue it (/status shows its next step), or ${start}.`,
     data: { unfinished: { ...unfinished } },
   };
 }

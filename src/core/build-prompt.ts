@@ -7,9 +7,11 @@ export const CONTINUE_PROMPT =
 /**
  * The text Claude receives on stdin for a task: title, description, acceptance criteria,
  * the instruction itself, and (YAML tasks) context files and deliverables.
+ * The lessons a person added with /learn (orchestrator.learnings_file) come just before the
+ * instruction, so they shape how it is carried out; null or empty leaves the section out.
  * A person's retry feedback goes last, so it is the freshest thing Claude reads.
  */
-export function buildPrompt(task: TaskRecord, feedback: string | null = null): string {
+export function buildPrompt(task: TaskRecord, feedback: string | null = null, learnings: string | null = null): string {
   const parts: string[] = [`# Task ${task.id}: ${task.title}`];
   const meta = [task.type && `Type: ${task.type}`, task.priority && `Priority: ${task.priority}`].filter(Boolean);
   if (meta.length > 0) parts.push(meta.join("\n"));
@@ -19,6 +21,7 @@ export function buildPrompt(task: TaskRecord, feedback: string | null = null): s
     parts.push(`## Acceptance criteria\n${task.acceptance_criteria.map((c) => `- ${c}`).join("\n")}`);
   }
   if (task.deliverables.length > 0) parts.push(`## Deliverables\n${task.deliverables.map((f) => `- ${f}`).join("\n")}`);
+  if (learnings && learnings.trim() !== "") parts.push(`## Lessons from earlier work\n${learnings.trim()}`);
   parts.push(`## Instruction\n${task.instruction || task.description}`);
   if (feedback) parts.push(`## Feedback on the previous attempt\n${feedback}`);
   return `${parts.join("\n\n")}\n`;

@@ -24,20 +24,20 @@ export function refusalFor(command: CommandName, state: SessionState): string {
       if (command === "approve") return `Nothing to approve: paused. Send /resume first.`;
       if (command === "pause") return `Already paused at ${label}. Send /resume to continue.`;
       if (command === "retry") return `Nothing to retry: ${label} has not failed. Send /resume to continue.`;
-      if (command === "start") return `A session is active (paused at ${label}). Finish or /skip its tasks before starting another.`;
+      if (command === "start") return `A session is active (paused at ${label}). Finish or /skip its tasks, or leave it unfinished with /start --replace (HTTP: "replace": true).`;
       return `Cannot ${command} while paused. Send /resume first.`;
     case "waiting_approval":
       if (command === "resume") return `Not paused: ${label} is waiting for approval. Send /approve to run it.`;
       if (command === "retry") return `Nothing to retry: ${label} has not run yet. Send /approve to run it.`;
-      if (command === "start") return `A session is active (${label} waits for approval). Finish or /skip its tasks before starting another.`;
+      if (command === "start") return `A session is active (${label} waits for approval). Finish or /skip its tasks, or leave it unfinished with /start --replace (HTTP: "replace": true).`;
       return `Cannot ${command} while waiting for approval. Send /approve or /skip.`;
     case "waiting_limit":
-      if (command === "start") return `A session is active (${label} waits for the usage limit to reset). Finish or /skip its tasks before starting another.`;
+      if (command === "start") return `A session is active (${label} waits for the usage limit to reset). Finish or /skip its tasks, or leave it unfinished with /start --replace (HTTP: "replace": true).`;
       return `Cannot ${command} while ${label} waits for the usage limit: /approve tries it now, /pause holds it, /skip skips it.`;
     case "task_failed":
       if (command === "approve") return `Nothing to approve: ${label} failed. Send /retry to run it again or /skip to move on.`;
       if (command === "pause" || command === "resume") return `Nothing is running: ${label} failed. Send /retry or /skip.`;
-      if (command === "start") return `A session is active (${label} failed). Send /retry or /skip first.`;
+      if (command === "start") return `A session is active (${label} failed). Send /retry or /skip first, or leave it unfinished with /start --replace (HTTP: "replace": true).`;
       return `Cannot ${command}: ${label} failed. Send /retry or /skip.`;
   }
 }

@@ -34,7 +34,8 @@ export interface TaskFileIssue {
 }
 
 export type ParseResult =
-  | { ok: true; tasks: TaskDefinition[] }
+  /** max_cost_usd: the file's own spend cap in dollars (YAML `max_cost_usd`, markdown `**Max Cost USD:**`); absent or null: none. */
+  | { ok: true; tasks: TaskDefinition[]; max_cost_usd?: number | null }
   | { ok: false; issues: TaskFileIssue[] };
 
 export function formatIssue(issue: TaskFileIssue): string {

@@ -19,7 +19,7 @@ import type { Clock } from "../core/clock.js";
 import { localDate } from "../logging/daily-file-stream.js";
 import type { LogHealth } from "../logging/log-health.js";
 import type { Change } from "../orchestrator/orchestrator.js";
-import { historyEntry, noteEntry, type HistoryEntry } from "./history-entry.js";
+import { commandEntry, historyEntry, noteEntry, type CommandRecord, type HistoryEntry } from "./history-entry.js";
 import { historyFile } from "./history-files.js";
 
 /** How long a failing write waits before it is tried again. */
@@ -93,6 +93,19 @@ export class EventHistory {
       if (entry) this.#queue(entry);
     } catch (error) {
       this.#opts.logger?.error({ module: "history", err: error, event: change.event.type }, "could not make a history line for this event; the event itself is unaffected");
+    }
+  }
+
+  /**
+   * Queues the line of a command the orchestrator never sees (feedback, learn), timed by the
+   * clock like the others. Never throws, never waits.
+   */
+  recordCommand(command: CommandRecord): void {
+    if (this.#closed) return;
+    try {
+      this.#queue(commandEntry(this.#opts.clock.now().toISOString(), command));
+    } catch (error) {
+      this.#opts.logger?.error({ module: "history", err: error, event: command.event }, "could not make a history line for this command; the command itself is unaffected");
     }
   }
 

@@ -88,6 +88,32 @@ function reportText(event: OrchestratorEvent): string | null {
   return null;
 }
 
+/**
+ * A command the orchestrator never sees, recorded by the control layer that carried it out
+ * (feedback, learn: they write files, not the session), so /history answers "who rated task 3"
+ * like it answers "who approved task 3".
+ */
+export interface CommandRecord {
+  /** The command ("feedback", "learn"). */
+  event: string;
+  by: string | null;
+  /** 1-based task it was about, or null. */
+  task: number | null;
+  /** Whether it was carried out (a refused one is kept too: who tried what). */
+  ok: boolean;
+  message: string;
+  session: string | null;
+  /** The session status at the time. */
+  status: string;
+  /** Its own small fields (rating, note, file), cut like any other line's. */
+  fields: Record<string, unknown>;
+}
+
+/** The history line of a CommandRecord. */
+export function commandEntry(ts: string, c: CommandRecord): HistoryEntry {
+  return { ts, event: c.event, kind: "command", by: c.by && c.by.trim() !== "" ? cut(c.by) : null, task: c.task, ok: c.ok, message: cut(c.message), session: c.session, status: c.status, fields: smallFields(c.fields), notifications: [] };
+}
+
 /** A line the history writes about itself (lines it had to drop). */
 export function noteEntry(ts: string, message: string, fields: Record<string, unknown>): HistoryEntry {
   return { ts, event: "history_gap", kind: "note", by: null, task: null, ok: false, message, session: null, status: "", fields, notifications: [] };

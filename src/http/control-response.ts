@@ -33,7 +33,8 @@ const STATUS_KEYS: Record<keyof StatusData, true> = {
  * - other commands: `{"status":"ok","message", ...extras, "session": StatusData}`, where logs adds
  *   `logs`, `lines`, `file` and start adds `tasks`, `task_file`;
  * - failures: `{"status":"error","error":<code>,"message"}`, plus `session` when the control
- *   layer reported the state (a refusal) and `issues` for a task file with mistakes.
+ *   layer reported the state (a refusal), `issues` for a task file with mistakes, and for a
+ *   refused start `unfinished` (StartQuestion) or `daily_log` (no task file, but a daily log).
  * `currentStatus` supplies the session for results that carry none (help, logs).
  */
 export function controlResponse(command: ControlCommand, result: ControlResult, currentStatus: () => StatusData): { status: number; body: Record<string, unknown> } {
@@ -41,6 +42,9 @@ export function controlResponse(command: ControlCommand, result: ControlResult, 
   if (!result.ok) {
     const body: Record<string, unknown> = { status: "error", error: result.code, message: result.message };
     if (Array.isArray(extras.issues)) body.issues = extras.issues;
+    // A refused start's question (a session left unfinished on an earlier day) and its /plan hint.
+    if (extras.unfinished) body.unfinished = extras.unfinished;
+    if (typeof extras.daily_log === "string") body.daily_log = extras.daily_log;
     if (session) body.session = session;
     return { status: HTTP_STATUS_OF[result.code], body };
   }

@@ -23,6 +23,10 @@ export interface WebhookRoutesOptions {
 const ROUTES = new Set<string>(["command", ...CONTROL_COMMANDS]);
 const JSON_TYPES = ["application/json", "application/*+json"];
 const SECRET_HEADER = "x-webhook-secret";
+/** Routes under a path of their own: `/webhook/plan/start` is the plan_start command. */
+const SUB_PATHS = new Map([["plan/start", "plan_start"], ["plan/discard", "plan_discard"]]);
+/** Commands that only read, also taken as GET (the secret then comes as the header): GET /webhook/plan is plan_show. */
+const GET_ROUTES = new Map([["plan", "plan_show"]]);
 /** Who the client says it is, for the event history ("the CLI"). */
 const BY_HEADER = "x-orchestrator-by";
 
@@ -49,14 +53,18 @@ export function webhookRoutes(opts: WebhookRoutesOptions): Router {
 
   router.use((req, res, next) => {
     const name = req.path.replace(/^\/|\/$/g, "");
-    if (!ROUTES.has(name)) {
-      return sendError(res, 404, "not_found", `No route ${req.method} /webhook/${name.slice(0, 40)}. Routes: ${[...ROUTES].map((r) => `POST /webhook/${r}`).join(", ")}.`);
+    const route = SUB_PATHS.get(name) ?? name;
+    if (!ROUTES.has(route)) {
+      const listed = [...[...ROUTES].map((r) => `POST /webhook/${r}`), ...[...GET_ROUTES.keys()].map((r) => `GET /webhook/${r}`), ...[...SUB_PATHS.keys()].map((r) => `POST /webhook/${r}`)];
+      return sendError(res, 404, "not_found", `No route ${req.method} /webhook/${name.slice(0, 40)}. Routes: ${listed.join(", ")}.`);
     }
-    if (req.method !== "POST") {
-      res.set("Allow", "POST");
-      return sendError(res, 405, "method_not_allowed", `/webhook/${name} takes POST, not ${req.method}.`);
+    const read = req.method === "GET" ? GET_ROUTES.get(route) : undefined;
+    if (req.method !== "POST" && !read) {
+      const allow = GET_ROUTES.has(route) ? "GET, POST" : "POST";
+      res.set("Allow", allow);
+      return sendError(res, 405, "method_not_allowed", `/webhook/${name} takes ${allow.replace(", ", " or ")}, not ${req.method}.`);
     }
-    res.locals.route = name;
+    res.locals.route = read ?? route;
     next();
   });
 

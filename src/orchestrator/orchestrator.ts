@@ -62,6 +62,8 @@ export interface OrchestratorOptions {
   verifier?: Verifier | null;
   /** Drafts task files from daily logs (/plan); absent: a plan fails saying planning is not set up. */
   planner?: Planner | null;
+  /** The lessons every fresh task prompt carries (orchestrator.learnings_file; TaskRunsOptions.learnings); absent: none. */
+  learnings?: TaskRunsOptions["learnings"];
   /** orchestrator.verify / verify_retries and git.commit; `git` is set from workTree. */
   checks?: Omit<CheckpointSettings, "git">;
   /** claude.permission_timeout: seconds a permission request waits for a person (default 1800). */
@@ -115,6 +117,7 @@ export class Orchestrator {
       workTree: options.workTree ?? null,
       verifier: options.verifier ?? null,
       planner: options.planner ?? null,
+      learnings: options.learnings,
     });
     const checks = options.checks ?? { verify: [], verifyRetries: 0, commit: "none" as const };
     this.#checks = { ...checks, git: (options.workTree ?? null) !== null };

@@ -38,6 +38,12 @@ export interface TaskRunsOptions {
   verifier?: Verifier | null;
   /** Drafts task files from daily logs (run_plan); absent: a plan fails saying planning is not set up. */
   planner?: Planner | null;
+  /**
+   * The lessons for a fresh task prompt (orchestrator.learnings_file's end), read for every run
+   * that starts a new Claude session (a --resume run's session has them already); null: none.
+   * A rejection is logged and the task runs without them. Absent: no lessons.
+   */
+  learnings?: () => Promise<string | null>;
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
@@ -244,8 +250,6 @@ export class TaskRuns {
     const key = `${index}:${attempt}:${effect.continuation}:${fixRound}${afterLimit > 0 ? `:limit${afterLimit}` : ""}`;
     const logFile = this.logFileFor(effect.session_id, task.id);
     const resume = effect.resume_session_id;
-    // Resuming a Claude session: it already holds the task, so the feedback (or "continue") is the prompt.
-    const prompt = resume ? (effect.feedback ?? CONTINUE_PROMPT) : buildPrompt(task, effect.feedback);
     const controller = new AbortController();
     const run: ActiveRun = { controller, done: Promise.resolve(), pendingProgress: null };
     const tree = this.#tree;
@@ -261,6 +265,8 @@ export class TaskRuns {
         if (!taken.ok) return this.#finish(key, index, attempt, snapshotFailed(taken.error), null, null, taken.error);
         before = taken.snapshot;
       }
+      // Resuming a Claude session: it already holds the task (and the lessons), so the feedback (or "continue") is the prompt.
+      const prompt = resume ? (effect.feedback ?? CONTINUE_PROMPT) : buildPrompt(task, effect.feedback, await this.#learnings(task.id));
       if (controller.signal.aborted) return this.#finish(key, index, attempt, cancelledBeforeSpawn(), null, null, null);
       const outcome = await this.options.runner
         .run(
@@ -302,6 +308,18 @@ export class TaskRuns {
       if (this.#runs.has(key)) this.#finish(key, index, attempt, failedOutcome(error), null, null, null);
     });
     this.#runs.set(key, run);
+  }
+
+  /** The lessons for a fresh prompt; null when there are none or they cannot be read (logged: the task runs without them). */
+  async #learnings(taskId: number | string): Promise<string | null> {
+    const read = this.options.learnings;
+    if (!read) return null;
+    try {
+      return await read();
+    } catch (error) {
+      this.#log.warn({ err: error, task: taskId }, `could not read the lessons (orchestrator.learnings_file): ${(error as Error)?.message ?? String(error)}; task ${taskId} runs without them`);
+      return null;
+    }
   }
 
   #finish(key: string, index: number, attempt: number, outcome: RunOutcome, outputLog: string | null, changes: AttemptChanges | null, gitError: string | null): void {

@@ -21,7 +21,10 @@ import type { SessionState, TaskRecord, TaskStatus } from "../core/state.js";
 import { formatSpan as formatSeconds } from "./render-day-report.js";
 import type { TokenUsage } from "../core/run-outcome.js";
 import { localDate } from "../logging/daily-file-stream.js";
-import type { CheckpointWaits, DayReport, DayTotals, LimitWaits, PersonWait, TaskReport } from "./day-report-types.js";
+import type { CheckpointWaits, DayReport, DayTotals, LimitWaits, PersonWait, TaskFeedbackReport, TaskReport } from "./day-report-types.js";
+import type { TaskFeedback } from "../feedback/feedback-book.js";
+import { sectionId } from "../feedback/feedback-file.js";
+import { ratingText } from "../feedback/feedback-rating.js";
 import { eventsOfSession, personWaitsFromEvents, type ReportEvent } from "./report-events.js";
 
 export interface BuildDayReportOptions {
@@ -32,6 +35,8 @@ export interface BuildDayReportOptions {
   budgetUsd: number | null;
   /** The history's events (parseEventLines), or null when there is no history. */
   events: readonly ReportEvent[] | null;
+  /** The tasks' feedback by task id (FeedbackBook.forTasks, keyed by sectionId); absent: none given. */
+  feedback?: ReadonlyMap<string, TaskFeedback> | null;
 }
 
 /** A gap shorter than this between two tasks is the machine's own, not a person's. */
@@ -64,6 +69,7 @@ export function buildDayReport(state: SessionState, opts: BuildDayReportOptions)
   for (const w of waits) if (w.kind === "approval") waitOf.set(w.task, (waitOf.get(w.task) ?? 0) + w.waited_s);
 
   const tasks = state.tasks.map((t, i) => taskReport(t, i, now, waitOf.get(i + 1) ?? null));
+  for (const [i, t] of state.tasks.entries()) (tasks[i] as TaskReport).feedback = feedbackReport(opts.feedback?.get(sectionId(t.id)) ?? null);
   const running = tasks.filter((t) => t.status === "running");
   for (const t of running) notes.push(`Task ${t.task} is still running: its time counts up to now.`);
   if (state.tasks.some((t) => t.attempts > 1)) notes.push("A retried task's cost, tokens and turns are those of its last attempt; spent today counts every run.");
@@ -116,7 +122,13 @@ function taskReport(t: TaskRecord, index: number, now: Date, waited: number | nu
     commit: t.commit ?? null,
     error: t.error,
     waited_for_person_s: waited,
+    feedback: null,
   };
+}
+
+function feedbackReport(f: TaskFeedback | null): TaskFeedbackReport | null {
+  if (!f || (f.rating === null && f.notes.length === 0)) return null;
+  return { rating: f.rating, rating_text: f.rating === null ? null : ratingText(f.rating), notes: [...f.notes], files: [...f.files] };
 }
 
 function totals(state: SessionState, tasks: TaskReport[], opts: BuildDayReportOptions): DayTotals {
@@ -134,7 +146,9 @@ function totals(state: SessionState, tasks: TaskReport[], opts: BuildDayReportOp
   }
   const known = tasks.some((t) => t.files_changed !== null);
   const spent = spentOn(state, opts.date);
-  const budget = budgetOn(state, opts.date) ?? opts.budgetUsd;
+  // As the machine counts it: a /budget raise wins, else the lower of the daily budget and the file's max_cost_usd.
+  const fileCap = typeof state.max_cost_usd === "number" ? state.max_cost_usd : null;
+  const budget = budgetOn(state, opts.date) ?? (opts.budgetUsd !== null && fileCap !== null ? Math.min(opts.budgetUsd, fileCap) : (opts.budgetUsd ?? fileCap));
   return {
     tasks: tasks.length,
     completed,

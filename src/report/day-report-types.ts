@@ -57,6 +57,20 @@ export interface TaskReport {
   error: string | null;
   /** How long it waited for a person before it ran (its checkpoint); null when it did not wait or it is not known. */
   waited_for_person_s: number | null;
+  /** A person's verdict (paths.feedback_dir/<date>.md, /feedback, the 👍/👎 buttons); null when none was given. */
+  feedback: TaskFeedbackReport | null;
+}
+
+/** A task's feedback as the report shows it: from the feedback files of the session's date on. */
+export interface TaskFeedbackReport {
+  /** The latest rating: "up", "down" or a score 1..5; null when only notes were given. */
+  rating: "up" | "down" | number | null;
+  /** "👍", "👎", "4/5"; null without a rating. */
+  rating_text: string | null;
+  /** The notes, in order, as the file has them ("Forgot the tests (Telegram 111 @ana, 18:42)"). */
+  notes: string[];
+  /** The feedback files they came from. */
+  files: string[];
 }
 
 export interface DayTotals {

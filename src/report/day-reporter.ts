@@ -20,6 +20,7 @@ import { checkReportDate } from "./report-date.js";
 import { ReportError } from "./report-error.js";
 import { renderDayReport, summarizeDayReport } from "./render-day-report.js";
 import { existingReportFile, writeDayReport } from "./write-day-report.js";
+import { FeedbackBook, type TaskFeedback } from "../feedback/feedback-book.js";
 
 export interface DayReporterOptions {
   /** paths.results_dir: where <date>-report.md goes. */
@@ -32,7 +33,12 @@ export interface DayReporterOptions {
   logger?: Logger | null;
   /** The event history's writer: what it still holds in memory is written before a report reads the files. */
   history?: { flush(): Promise<void> } | null;
+  /** paths.feedback_dir: the tasks' feedback (<date>.md from the session's date to today) goes into the report; absent: none. */
+  feedbackDir?: string | null;
 }
+
+/** Days of feedback files a report reads, from the session's date on (a week of evenings, and the morning after). */
+const FEEDBACK_DAYS = 8;
 
 /** A report made: its data, its markdown and the short summary. */
 export interface MadeDayReport {
@@ -79,8 +85,10 @@ export class DayReporter {
     await this.options.history?.flush().catch(() => undefined);
     const { events, problems } = await readReportEvents(logsDir, [own, next]);
     for (const p of problems) this.options.logger?.warn({ module: "report" }, p);
-    const report = buildDayReport(state, { date: own, now, budgetUsd, events });
-    report.notes.push(...problems);
+    const feedback = await this.#feedback(state, own, localDate(now));
+    const report = buildDayReport(state, { date: own, now, budgetUsd, events, feedback: feedback.feedback });
+    report.notes.push(...problems, ...feedback.problems);
+    for (const p of feedback.problems) this.options.logger?.warn({ module: "report" }, p);
     return { report, markdown: renderDayReport(report), summary: summarizeDayReport(report) };
   }
 
@@ -136,6 +144,19 @@ export class DayReporter {
     this.#pending.add(tracked);
   }
 
+  /** The tasks' feedback in the files from the session's date to today (FEEDBACK_DAYS at most). */
+  async #feedback(state: SessionState, from: string, today: string): Promise<{ feedback: Map<string, TaskFeedback> | null; problems: string[] }> {
+    const dir = this.options.feedbackDir;
+    if (!dir) return { feedback: null, problems: [] };
+    const dates: string[] = [];
+    for (let day = Date.parse(`${from}T12:00:00`); dates.length < FEEDBACK_DAYS; day += 86_400_000) {
+      const date = localDate(new Date(day));
+      if (dates.length > 0 && date > today) break;
+      dates.push(date);
+    }
+    return new FeedbackBook(dir).forTasks(state.tasks.map((t) => t.id), dates);
+  }
+
   async #noSession(state: SessionState, own: string | null, asked: string, today: boolean): Promise<string> {
     const earlier = await existingReportFile(this.options.resultsDir, asked).catch(() => null);
     const file = earlier ? ` Its report is ${earlier}.` : "";
@@ -145,7 +166,7 @@ export class DayReporter {
   }
 }
 
-/** The reporter for a configuration: paths.results_dir, paths.logs_dir, orchestrator.daily_budget_usd. */
+/** The reporter for a configuration: paths.results_dir, paths.logs_dir, paths.feedback_dir, orchestrator.daily_budget_usd. */
 export function dayReporterFor(config: Config, clock: Clock, logger: Logger | null = null, history: DayReporterOptions["history"] = null): DayReporter {
-  return new DayReporter({ resultsDir: config.paths.results_dir, logsDir: config.paths.logs_dir, budgetUsd: config.orchestrator.daily_budget_usd, clock, logger, history });
+  return new DayReporter({ resultsDir: config.paths.results_dir, logsDir: config.paths.logs_dir, budgetUsd: config.orchestrator.daily_budget_usd, clock, logger, history, feedbackDir: config.paths.feedback_dir });
 }

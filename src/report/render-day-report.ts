@@ -160,6 +160,17 @@ export function renderDayReport(report: DayReport): string {
       if (task.limit_wait_s > 0) lines.push(`- Waited for usage limits: ${formatSpan(task.limit_wait_s)} (in its duration, not in Claude's time)`);
     }
   }
+  // Your verdicts (feedback/<date>.md), in the feedback file's own shape: the rating, then the notes.
+  const rated = report.tasks.filter((task) => task.feedback);
+  if (rated.length > 0) {
+    lines.push("", "## Feedback");
+    for (const task of rated) {
+      const f = task.feedback as NonNullable<TaskReport["feedback"]>;
+      lines.push("", `### Task ${task.task}: ${oneLine(task.title)}`, "");
+      if (f.rating_text) lines.push(`Rating: ${f.rating_text}`, ...(f.notes.length > 0 ? [""] : []));
+      for (const note of f.notes) lines.push(`- ${oneLine(note)}`);
+    }
+  }
   const c = report.checkpoints;
   if (c.waits.length > 0) {
     lines.push("", "## Waiting for you", "", "| Task | Waited for | From | Until | Time |", "| --- | --- | --- | --- | --- |");

@@ -121,7 +121,7 @@ export class ClaudeRunner implements Runner {
     const logFacts: OutputLogFacts = { opened: false, error: null };
     try {
       const resolved = await resolveClaudeCommand(this.#cfg.command, { env: this.#opts.env, projectClaude: this.#opts.projectClaude });
-      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId, allowRules: request.allowRules, maxBudgetUsd: request.maxBudgetUsd });
+      const { file, args } = buildClaudeArgs({ ...this.#cfg, command: resolved.command }, { resumeSessionId: request.resumeSessionId, allowRules: request.allowRules, maxBudgetUsd: request.maxBudgetUsd, readOnly: request.readOnly });
       facts.file = file;
       await this.#attempt(file, args, request, hooks, facts, logFacts);
     } catch (err) {
@@ -152,8 +152,9 @@ export class ClaudeRunner implements Runner {
     // Every descendant inherits the marker, so what the run leaves outside its group can be found.
     const marker = newRunMarker();
     // The permission channel: the prompt is a stream-json user message and stdin stays open for
-    // the answers until the result line (closing it early refuses every pending request).
-    const channelled = (cfg.permissions ?? "preapproved") === "ask";
+    // the answers until the result line (closing it early refuses every pending request). A
+    // read-only run (planning) never has it: nothing it may do needs asking, and it has no task to ask for.
+    const channelled = (cfg.permissions ?? "preapproved") === "ask" && !req.readOnly;
     const child = execa(file, args, {
       cwd: cfg.project_dir,
       env: { ...buildChildEnv(this.#opts.env, this.#opts.dropEnv), ...this.#stateMarkerEnv(), [RUN_MARKER_ENV]: marker },

@@ -25,6 +25,11 @@ export interface RunRequest {
   allowRules?: readonly string[];
   /** --max-budget-usd for this run: what is left of the day's budget (null or absent: none). */
   maxBudgetUsd?: number | null;
+  /**
+   * A read-only run (planning): `--permission-mode plan`, only the read tools, never the
+   * permission channel (the prompt on stdin, then closed) whatever claude.permissions says.
+   */
+  readOnly?: boolean;
 }
 
 export interface RunHooks {

@@ -31,6 +31,11 @@ export interface LoadTaskFileOptions {
  * NUL bytes included), so a person fixes them all in one pass.
  */
 export async function loadTaskFile(path: string, options: LoadTaskFileOptions = {}): Promise<TaskDefinition[]> {
+  return (await loadTaskSet(path, options)).tasks;
+}
+
+/** loadTaskFile, with the file's own settings (max_cost_usd). Throws as loadTaskFile does. */
+export async function loadTaskSet(path: string, options: LoadTaskFileOptions = {}): Promise<TaskSet> {
   let bytes: Buffer;
   try {
     ({ bytes } = await readRegularFile(path, { maxBytes: options.maxBytes ?? TASK_FILE_MAX_BYTES, timeoutMs: options.timeoutMs ?? TASK_FILE_READ_TIMEOUT_MS }));
@@ -43,19 +48,26 @@ export async function loadTaskFile(path: string, options: LoadTaskFileOptions = 
   if (issues.length > 0) {
     throw new TaskFileError(issues.map(formatIssue).join("\n"), path, issues);
   }
-  return result.ok ? result.tasks : [];
+  return result.ok ? { tasks: result.tasks, max_cost_usd: result.max_cost_usd ?? null } : { tasks: [], max_cost_usd: null };
+}
+
+/**
+ * A task file's text checked as loadTaskFile checks the file (the parser picked by `file`'s
+ * name, then the Verify commands): its tasks, or every problem as `file:line` issues. For text
+ * that is not read from disk (a plan Claude drafted); never throws.
+ */
+export function checkTaskText(text: string, file: string): { ok: true; tasks: TaskDefinition[] } | { ok: false; issues: TaskFileIssue[] } {
+  const result = parseTaskFile(text, file);
+  if (!result.ok) return result;
+  const issues = verifyIssues(result.tasks, file);
+  return issues.length > 0 ? { ok: false, issues } : result;
 }
 
 /** A task file's tasks and its file-wide settings. */
 export interface TaskSet {
   tasks: TaskDefinition[];
-  /** YAML `max_cost_usd`: this session's spend cap (the lower of it and orchestrator.daily_budget_usd wins); null: none. */
+  /** YAML `max_cost_usd` (markdown `**Max Cost USD:**`): this session's spend cap (the lower of it and orchestrator.daily_budget_usd wins); null: none. */
   max_cost_usd: number | null;
-}
-
-/** loadTaskFile, with the file's own settings. */
-export async function loadTaskSet(path: string, options: LoadTaskFileOptions = {}): Promise<TaskSet> {
-  return { tasks: await loadTaskFile(path, options), max_cost_usd: null };
 }
 
 /**

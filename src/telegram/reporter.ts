@@ -16,6 +16,8 @@ import type { ChatSender } from "./chat-sender.js";
 import type { CommandOrigins } from "./command-origins.js";
 import type { ProgressTracker } from "./progress-tracker.js";
 import { VERIFYING, renderBackOnline, renderChange } from "./rendering/render-change.js";
+import { ratedTaskOf, withFeedbackRow } from "./feedback/feedback-buttons.js";
+import { PLAN_EVENTS, renderPlanNotes } from "./rendering/render-plan.js";
 
 export interface ReporterOptions {
   orchestrator: Orchestrator;
@@ -66,11 +68,17 @@ export class Reporter {
       // "🔎 Task 1/3: Claude is done; verifying (npm test)": the progress message shows it at its next edit.
       if (n.event === "task_verifying" && n.task_index !== null) tracker.progress(taskRef(change.state, n.task_index), { kind: VERIFYING, text: n.message.replace(/^🔎\s*/, "") });
     }
-    const messages = renderChange(change.state, notes, clock.now());
+    // A plan's notifications (drafting, ready with Start / Show file / Discard, failed…) have their own messages.
+    const messages = [...renderChange(change.state, notes.filter((n) => !PLAN_EVENTS.has(n.event)), clock.now()), ...renderPlanNotes(change.state, notes)];
     if (messages.length === 0) return;
     origins.markAnnounced(event);
+    // A task's end (completed, failed) gets 👍 / 👎 on its message (the first, renderChange's): a
+    // press, or a reply to the message, is feedback on that task.
+    let rated = ratedTaskOf(notes);
     for (const message of messages) {
-      const targets = chatIds.map((chatId) => ({ chatId, messageId: sender.send(chatId, message.html, message.keyboard) }));
+      const keyboard = rated !== null && message.run === null ? withFeedbackRow(message.keyboard, change.state, rated) : message.keyboard;
+      if (message.run === null) rated = null;
+      const targets = chatIds.map((chatId) => ({ chatId, messageId: sender.send(chatId, message.html, keyboard) }));
       if (message.run) tracker.begin(message.run, change.state, targets);
     }
   }

@@ -151,6 +151,7 @@ export function expectedDefaults(dir: string): Config {
       verify_retries: 1,
       daily_budget_usd: null,
       budget_warn_ratio: 0.75,
+      learnings_file: path.join(dir, "orchestrator_learnings.md"),
     },
     webhooks: { secret: null, n8n_notify_url: null, enabled: true },
     claude: {
@@ -177,6 +178,7 @@ export function expectedDefaults(dir: string): Config {
       daily_dir: path.join(dir, "daily_logs"),
       results_dir: path.join(dir, "results"),
       state_file: path.join(dir, "state.json"),
+      feedback_dir: path.join(dir, "feedback"),
     },
     logging: { level: "info", task_logs: true },
     telegram: { bot_token: null, chat_ids: [], api_root: null, webhook_url: null, inbound: "bot" },

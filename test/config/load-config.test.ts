@@ -337,6 +337,7 @@ describe("loadConfig: values", () => {
       daily_dir: path.join(dir, "conf/daily_logs"),
       results_dir: path.join(dir, "conf/results"),
       state_file: "/var/lib/orch/state.json",
+      feedback_dir: path.join(dir, "conf/feedback"),
     });
     expect(config.claude.project_dir).toBe(path.join(dir, "project"));
     expect(config.claude.command).toEqual([path.join(dir, "conf/bin/claude"), "-p"]);

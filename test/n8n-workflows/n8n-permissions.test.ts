@@ -28,7 +28,7 @@ import type { RunChannel, RunHooks, RunRequest, Runner } from "../../src/runner/
 import { MemoryStateStore } from "../../src/store/state-store.js";
 import { BOT_USER, FakeWorld } from "../fixtures/fake-bot-api/fake-world.js";
 import type { FakeMessage, InlineKeyboard } from "../fixtures/fake-bot-api/fake-types.js";
-import { asTelegramMessage, evaluate, expectTelegramHtml, ifTrue, node, O2T, outputs, runCode, switchOutput, T2O, telegramBody } from "./workflow-files.js";
+import { asTelegramMessage, expectTelegramHtml, O2T, outputs, runCode, switchOutput, T2O, telegramBody, telegramOf, walk } from "./workflow-files.js";
 
 const CHAT = 4242;
 const STRANGER = 999_111;
@@ -216,53 +216,33 @@ interface Handled {
   formatted?: Record<string, any>;
 }
 
-/** telegram-to-orchestrator on one update, node by node, as n8n runs it. */
+/** telegram-to-orchestrator on one update, node by node, as n8n runs it (walk): Telegram must accept every call. */
 async function handle(update: Record<string, unknown>): Promise<Handled> {
-  if (!ifTrue(T2O, "Allowed chat?", update, { env: ENV })) return { dropped: true, posted: [] };
-  const read = runCode(T2O, "Read command", update);
-  const next = outputs(T2O, "Route command")[switchOutput(T2O, "Route command", read)]?.[0];
   const posted: Record<string, unknown>[] = [];
-  const refs: Record<string, Record<string, unknown>> = { "Read command": read };
-  let formatted: Record<string, any>;
-  if (next === "Find the request") {
-    expect(evaluate(node(T2O, "Find the request").parameters.jsonBody, read)).toBe("{}");
-    const list = await call("permissions", {});
-    const built = runCode(T2O, "Build the answer", list, refs);
-    refs["Build the answer"] = built;
-    if (ifTrue(T2O, "Answer it?", built)) {
-      posted.push(built.body);
-      formatted = runCode(T2O, "Format answer", await call("command", built.body), refs);
-    } else {
-      formatted = runCode(T2O, "Format answer", built, refs);
-    }
-  } else {
-    const item = next === "Unknown command" ? runCode(T2O, "Unknown command", read) : read;
-    expect(outputs(T2O, next === "Unknown command" ? "Unknown command" : "Route command").flat()).toContain("Ask the orchestrator");
-    posted.push(item.body);
-    formatted = runCode(T2O, "Format answer", await call("command", JSON.parse(evaluate(node(T2O, "Ask the orchestrator").parameters.jsonBody, item) as string)), refs);
-  }
-  const out: Handled = { dropped: false, read, posted, formatted };
-  if (ifTrue(T2O, "A button press?", formatted)) {
-    const p = node(T2O, "Answer the button").parameters;
-    const answered = world.answerCallbackQuery({ callback_query_id: evaluate(p.queryId, formatted), text: evaluate(p.additionalFields.text, formatted) });
-    expect(answered).toEqual({ ok: true, result: true });
-    out.toast = evaluate(p.additionalFields.text, formatted) as string;
-  } else {
-    expect(ifTrue(T2O, "Diff as a file?", formatted)).toBe(false);
-    const body = telegramBody(T2O, "Reply in Telegram", formatted);
-    const sent = world.sendMessage(body);
-    if (!sent.ok) throw new Error(`Telegram refused the reply: ${sent.description}`);
-    out.reply = expectTelegramHtml(body.text);
-  }
-  const editRefs = { "Format answer": formatted };
-  if (ifTrue(T2O, "Edit the request?", {}, { refs: editRefs })) {
-    const body = telegramBody(T2O, "Edit the request message", {}, editRefs);
-    expect(body.reply_markup).toBeUndefined();
-    const edited = world.editMessageText(body);
-    if (!edited.ok) throw new Error(`Telegram refused the edit: ${edited.description}`);
-    out.edited = expectTelegramHtml(body.text);
-  }
-  return out;
+  const out: Partial<Handled> = {};
+  const w = await walk(T2O, "Allowed chat?", { json: update }, {
+    env: ENV,
+    http: async ({ node: from, method, path, body }) => {
+      expect(method).toBe("POST");
+      if (from === "Ask the orchestrator") posted.push(body as Record<string, unknown>);
+      return call(path, body as Record<string, unknown>);
+    },
+    telegram: (req) => {
+      const answer = telegramOf(world)(req);
+      if (!answer.ok) throw new Error(`Telegram refused ${req.method}: ${answer.description}\n${String(req.params.text ?? "")}`);
+      if (req.method === "answerCallbackQuery") out.toast = req.params.text as string;
+      if (req.method === "sendMessage") out.reply = expectTelegramHtml(req.params.text);
+      if (req.method === "editMessageText") {
+        expect(req.params.reply_markup).toBeUndefined();
+        out.edited = expectTelegramHtml(req.params.text);
+      }
+      return answer;
+    },
+  });
+  if (!w.visited.includes("Read command")) return { dropped: true, posted: [] };
+  // A press is answered; anything else is not.
+  expect(w.visited.includes("Answer the button")).toBe(Boolean(w.out["Read command"]?.json.callback));
+  return { dropped: false, read: w.out["Read command"]?.json, posted, formatted: w.out["Format answer"]?.json, ...out };
 }
 
 let updateSeq = 0;

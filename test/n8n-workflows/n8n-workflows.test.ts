@@ -11,15 +11,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startHarness, type Harness } from "../http/http-harness.js";
 import { REPO } from "../support/run-orchestrator-bin.js";
-import { allNodes, DIR, expectTelegramHtml, FILES, node, O2T, ofType, outputs, raw, runCode, T2O, update, wf } from "./workflow-files.js";
+import { FakeWorld } from "../fixtures/fake-bot-api/fake-world.js";
+import { allNodes, DIR, expectTelegramHtml, FILES, ifTrue, node, O2T, ofType, outputs, raw, runCode, T2O, telegramOf, update, walk, wf } from "./workflow-files.js";
 
 /**
  * The commands the Switch routes to the orchestrator (the seed's eight, /retry, issue #10's
  * /cancel, /diff, /rollback, issue #11's /tell, /permissions, /revoke and a tool request's
- * button), then "lookup" (a question's button or a reply to a request: the request is read first).
+ * button, issue #12's /plan (show, start, discard: also a plan's buttons), /budget, /report,
+ * /history, /feedback, /learn), then "lookup" (a question's button or a reply to a request: the
+ * request is read first) and "session" (a /start question's button: the session is read first).
  */
-const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help", "tell", "permissions", "revoke", "permission"];
-const ROUTES = [...COMMANDS, "lookup"];
+const COMMANDS = ["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "logs", "help", "tell", "permissions", "revoke", "permission", "plan", "plan_show", "plan_start", "plan_discard", "budget", "report", "history", "feedback", "learn"];
+const ROUTES = [...COMMANDS, "lookup", "session"];
 /** The settings the workflows read ($vars, else $env): the README must document each. */
 const SETTINGS = ["ORCHESTRATOR_URL", "WEBHOOK_SECRET", "TELEGRAM_CHAT_ID"];
 
@@ -113,13 +116,13 @@ describe("the n8n workflow files", () => {
 
   it("call the orchestrator with the secret, a timeout and 3 tries, and go on to tell the chat when it fails", () => {
     const http = FILES.flatMap((f) => ofType(f, "httpRequest"));
-    expect(http.map((h) => h.name).sort()).toEqual(["Ask the orchestrator", "Find the request", "Start the day"]);
+    expect(http.map((h) => h.name).sort()).toEqual(["Ask the orchestrator", "Find the request", "Plan the day", "Read the session", "Start the day"]);
     for (const h of http) {
       expect(h).toMatchObject({ retryOnFail: true, maxTries: 3, onError: "continueRegularOutput" });
       expect(h.waitBetweenTries).toBeGreaterThanOrEqual(1000);
       expect(h.typeVersion).toBeGreaterThanOrEqual(4);
-      expect(h.parameters.method).toBe("POST");
-      expect(h.parameters.url).toMatch(/ORCHESTRATOR_URL[\s\S]*\}\}\/webhook\/(command|start|permissions)$/);
+      expect(h.parameters.method).toBe(h.name === "Ask the orchestrator" ? "={{ $json.method || 'POST' }}" : "POST");
+      expect(h.parameters.url).toMatch(/ORCHESTRATOR_URL[\s\S]*\}\}\/webhook\/(command|start|plan|permissions|status|\{\{ \$json\.path \|\| 'command' \}\})$/);
       expect(h.parameters.options.timeout).toBeGreaterThan(0);
       expect(h.parameters.options.timeout).toBeLessThanOrEqual(30_000);
       // 4xx/5xx answers reach the formatter (they carry the orchestrator's reason).
@@ -127,8 +130,11 @@ describe("the n8n workflow files", () => {
       expect(h.parameters.headerParameters.parameters).toEqual([{ name: "X-Webhook-Secret", value: expect.stringContaining("WEBHOOK_SECRET") }]);
     }
     expect(node("daily-startup.json", "Start the day").parameters.url).toMatch(/\/webhook\/start$/);
-    expect(node(T2O, "Ask the orchestrator").parameters.url).toMatch(/\/webhook\/command$/);
+    expect(node("daily-startup.json", "Plan the day").parameters.url).toMatch(/\/webhook\/plan$/);
+    // POST /webhook/command, or the endpoint Read command named (issue #12's: plan, plan/start…).
+    expect(node(T2O, "Ask the orchestrator").parameters.url).toMatch(/\/webhook\/\{\{ \$json\.path \|\| 'command' \}\}$/);
     expect(node(T2O, "Find the request").parameters.url).toMatch(/\/webhook\/permissions$/);
+    expect(node(T2O, "Read the session").parameters.url).toMatch(/\/webhook\/status$/);
   });
 
   it("send Telegram messages as HTML without n8n's attribution, retried", () => {
@@ -139,26 +145,30 @@ describe("the n8n workflow files", () => {
       expect(t.maxTries).toBe(3);
     }
     const sends = all.filter((t) => (t.parameters.resource ?? "message") === "message" && (t.parameters.operation ?? "sendMessage") === "sendMessage");
-    expect(sends.map((t) => t.name).sort()).toEqual(["Reply in Telegram", "Send to the chat", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers", "Send with Allow / Deny buttons", "Tell the chat"]);
+    expect(sends.map((t) => t.name).sort()).toEqual(["Reply in Telegram", "Reply with 2 buttons", "Reply with a button", "Send to the chat", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers", "Send with Allow / Deny buttons", "Send with plan buttons", "Tell the chat"]);
     for (const t of sends) {
       expect(t.parameters.additionalFields).toMatchObject({ parse_mode: "HTML", appendAttribution: false });
       expect(t.parameters.text).toBe("={{ $json.text }}");
     }
     // The answer goes back to the chat the command came from; notifications to the configured chat.
-    expect(node(T2O, "Reply in Telegram").parameters.chatId).toBe("={{ $json.chat_id }}");
-    for (const name of ["Send to the chat", "Send with Allow / Deny buttons", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers"]) {
+    for (const name of ["Reply in Telegram", "Reply with a button", "Reply with 2 buttons"]) {
+      expect(node(T2O, name).parameters.chatId).toBe("={{ $json.chat_id }}");
+      // A reply Telegram refuses does not keep a button press unanswered.
+      expect(node(T2O, name).onError).toBe("continueRegularOutput");
+    }
+    for (const name of ["Send to the chat", "Send with Allow / Deny buttons", "Send with 2 answers", "Send with 3 answers", "Send with 4 answers", "Send with plan buttons"]) {
       expect(node(O2T, name).parameters.chatId).toBe(node(O2T, "Send to the chat").parameters.chatId);
       expect(node(O2T, name).parameters.chatId).toContain("TELEGRAM_CHAT_ID");
       expect(node(O2T, name)).toMatchObject({ onError: "continueErrorOutput" });
     }
     expect(node("daily-startup.json", "Tell the chat").parameters.chatId).toContain("TELEGRAM_CHAT_ID");
-    // The one document: a long /diff, from the binary the formatter made, with an HTML caption.
+    // The one document node: a long /diff or a plan's file, from the binary the formatter made, with an HTML caption.
     const doc = all.filter((t) => t.parameters.operation === "sendDocument");
-    expect(doc.map((t) => t.name)).toEqual(["Send the diff as a file"]);
+    expect(doc.map((t) => t.name)).toEqual(["Send the file"]);
     expect(doc[0]).toMatchObject({
       retryOnFail: true,
       onError: "continueErrorOutput",
-      parameters: { chatId: "={{ String($json.chat_id) }}", binaryData: true, binaryPropertyName: "diff", additionalFields: { caption: "={{ $json.caption }}", parse_mode: "HTML" } },
+      parameters: { chatId: "={{ String($json.chat_id) }}", binaryData: true, binaryPropertyName: "file", additionalFields: { caption: "={{ $json.caption }}", parse_mode: "HTML", fileName: "={{ $json.file_name }}" } },
     });
     // A press is answered (the button's spinner stops), and the request's message edited without
     // buttons (no replyMarkup: Telegram removes them); neither stops the workflow when refused.
@@ -171,14 +181,25 @@ describe("the n8n workflow files", () => {
     expect(node(T2O, "Edit the request message").parameters.additionalFields).toMatchObject({ parse_mode: "HTML" });
   });
 
-  it("telegram-to-orchestrator: a long diff goes as a document, and as text when Telegram refuses it", () => {
-    const c = wf(T2O).connections;
-    expect(outputs(T2O, "Format answer")).toEqual([["A button press?"]]);
-    expect(outputs(T2O, "A button press?")).toEqual([["Answer the button"], ["Diff as a file?"]]);
-    expect(JSON.stringify(node(T2O, "Diff as a file?").parameters)).toContain("$json.document === true");
-    expect(c["Diff as a file?"]?.main.map((b) => b.map((t) => t.node))).toEqual([["Send the diff as a file"], ["Reply in Telegram"]]);
-    expect(c["Send the diff as a file"]?.main.map((b) => b.map((t) => t.node))).toEqual([[], ["File refused: send the text"]]);
-    expect(c["File refused: send the text"]?.main.map((b) => b.map((t) => t.node))).toEqual([["Reply in Telegram"]]);
+  it("telegram-to-orchestrator: the answer goes as a document, with buttons, or as text; then a press is answered and a message edited", () => {
+    expect(outputs(T2O, "Format answer")).toEqual([["How to send?"]]);
+    const how = node(T2O, "How to send?").parameters;
+    expect((how.rules.values as { outputKey: string }[]).map((r) => r.outputKey)).toEqual(["file", "buttons1", "buttons2", "none"]);
+    expect(how.options).toMatchObject({ fallbackOutput: "extra", renameFallbackOutput: "text" });
+    expect(outputs(T2O, "How to send?")).toEqual([["Send the file"], ["Reply with a button"], ["Reply with 2 buttons"], ["A button press?"], ["Reply in Telegram"]]);
+    // A document Telegram refuses goes as text (which says where to see it).
+    expect(outputs(T2O, "Send the file")).toEqual([["A button press?"], ["File refused: send the text"]]);
+    expect(outputs(T2O, "File refused: send the text")).toEqual([["Reply in Telegram"]]);
+    for (const name of ["Reply in Telegram", "Reply with a button", "Reply with 2 buttons"]) expect(outputs(T2O, name)).toEqual([["A button press?"]]);
+    // Every press is answered, after its message (if any); then the message with the buttons is edited.
+    expect(JSON.stringify(node(T2O, "A button press?").parameters)).toContain("$('Format answer').item.json.callback");
+    expect(outputs(T2O, "A button press?")).toEqual([["Answer the button"], ["Edit the request?"]]);
+    expect(outputs(T2O, "Answer the button")).toEqual([["Edit the request?"]]);
+    expect(node(T2O, "Answer the button").parameters.queryId).toBe("={{ $('Format answer').item.json.callback.id }}");
+    // A /start question's button reads the session first.
+    expect(outputs(T2O, "Read the session")).toEqual([["Decide the next step"]]);
+    expect(outputs(T2O, "Decide the next step")).toEqual([["Go on?"]]);
+    expect(outputs(T2O, "Go on?")).toEqual([["Ask the orchestrator"], ["Format answer"]]);
     // The orchestrator gets the body Read command built (a confirmed rollback carries confirm: true).
     expect(node(T2O, "Ask the orchestrator").parameters.jsonBody).toBe("={{ JSON.stringify($json.body) }}");
   });
@@ -203,8 +224,9 @@ describe("the n8n workflow files", () => {
     const routed = outputs(T2O, "Route command");
     expect(routed).toHaveLength(ROUTES.length + 1);
     for (const o of routed.slice(0, COMMANDS.length)) expect(o).toEqual(["Ask the orchestrator"]);
-    // A question's button or a reply to a request: the request is read first.
+    // A question's button or a reply to a request: the request is read first; a /start question's button, the session.
     expect(routed[COMMANDS.length]).toEqual(["Find the request"]);
+    expect(routed[COMMANDS.length + 1]).toEqual(["Read the session"]);
     expect(routed.at(-1)).toEqual(["Unknown command"]);
   });
 
@@ -231,6 +253,23 @@ describe("the n8n workflow files", () => {
     expect(wf("daily-startup.json").settings?.timezone).toMatch(/^[A-Za-z_]+(\/[A-Za-z_]+)*$/);
   });
 
+  it("daily-startup: a mode setting in its Settings node, start by default (documented there), plan posts /webhook/plan", () => {
+    const DS = "daily-startup.json";
+    const settings = node(DS, "Settings");
+    expect(settings).toMatchObject({ type: "n8n-nodes-base.set", typeVersion: 3.4 });
+    expect(settings.parameters.assignments.assignments).toEqual([{ id: expect.any(String), name: "mode", value: "start", type: "string" }]);
+    expect((settings as { notes?: string }).notes).toMatch(/"start" \(the default\)[\s\S]*"plan"[\s\S]*POST \/webhook\/plan[\s\S]*Start \/ Show file \/ Discard/);
+    expect(outputs(DS, "Every day at 09:00")).toEqual([["Settings"]]);
+    expect(outputs(DS, "Settings")).toEqual([["Plan first?"]]);
+    expect(outputs(DS, "Plan first?")).toEqual([["Plan the day"], ["Start the day"]]);
+    expect(outputs(DS, "Plan the day")).toEqual([["Say how it went"]]);
+    expect(outputs(DS, "Start the day")).toEqual([["Say how it went"]]);
+    // plan, in any case and spacing, plans; anything else starts.
+    for (const [mode, plans] of [["plan", true], [" Plan ", true], ["start", false], ["", false], ["plans", false]] as const) {
+      expect({ mode, plans: ifTrue(DS, "Plan first?", { mode }) }).toEqual({ mode, plans });
+    }
+  });
+
   it("have Code nodes that compile", () => {
     for (const { file, n } of allNodes().filter(({ n }) => n.type === "n8n-nodes-base.code")) {
       expect({ file, node: n.name, mode: n.parameters.mode }).toEqual({ file, node: n.name, mode: "runOnceForEachItem" });
@@ -241,13 +280,6 @@ describe("the n8n workflow files", () => {
 
 // ------------------------------------------------------------ the Code nodes, run as n8n runs them
 
-/** Which Switch output an item goes to: the command's index, or the fallback (last). */
-function route(item: { command: string }): number {
-  const rules = node(T2O, "Route command").parameters.rules.values as { conditions: { conditions: { rightValue: string }[] } }[];
-  const i = rules.findIndex((r) => r.conditions.conditions[0]?.rightValue === item.command);
-  return i === -1 ? rules.length : i;
-}
-
 describe("the Code nodes, on real answers of the orchestrator's HTTP API", () => {
   let h: Harness;
   beforeAll(async () => {
@@ -257,22 +289,28 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     await h?.close();
   });
 
-  /** A message typed in Telegram, through Read command, the Switch, the HTTP call and Format answer. */
+  /** A message typed in Telegram, through the whole workflow (walk): Read command, the Switch, the HTTP call, Format answer, the reply. */
   async function ask(text: string): Promise<{ text: string; visible: string; status: number; chat: unknown }> {
-    const read = runCode(T2O, "Read command", update(text));
-    const out = route(read as { command: string });
-    const item = out === ROUTES.length ? runCode(T2O, "Unknown command", read) : read;
-    const res = await h.request("POST", "/webhook/command", {
-      body: JSON.stringify(item.body),
-      headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret },
+    const world = new FakeWorld();
+    let status = 0;
+    const w = await walk(T2O, "Read command", { json: update(text) }, {
+      http: async ({ method, path, body }) => {
+        const res = await h.request(method, `/webhook/${path}`, { body: JSON.stringify(body), headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret } });
+        status = res.status;
+        return { statusCode: res.status, statusMessage: "", headers: {}, body: res.json };
+      },
+      telegram: telegramOf(world),
     });
-    const formatted = runCode(T2O, "Format answer", { statusCode: res.status, statusMessage: "", headers: {}, body: res.json }, { "Read command": read });
-    return { text: formatted.text as string, visible: expectTelegramHtml(formatted.text), status: res.status, chat: formatted.chat_id };
+    expect(w.visited).toContain("Reply in Telegram");
+    const formatted = w.out["Format answer"]?.json as Record<string, any>;
+    expect(world.sent.map((e) => e.text)).toEqual([formatted.text]);
+    return { text: formatted.text as string, visible: expectTelegramHtml(formatted.text), status, chat: formatted.chat_id };
   }
 
   it("Read command: the command, its arguments, a bot's @name, and anything else", () => {
     expect(runCode(T2O, "Read command", update("/Logs@MyBot 50"))).toEqual({
-      chat_id: 4242, message_id: 7, by: "Telegram T", text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50", body: { command: "/Logs@MyBot 50" }, rollback: null, callback: null, target: null, lookup: null,
+      chat_id: 4242, message_id: 7, by: "Telegram T", text: "/Logs@MyBot 50", command: "logs", request: "/Logs@MyBot 50", body: { command: "/Logs@MyBot 50", by: "Telegram T" }, rollback: null, callback: null, target: null, lookup: null,
+      path: "command", method: "POST", press: null, check: null,
     });
     expect(runCode(T2O, "Read command", update("  /retry use the other table "))).toMatchObject({ command: "retry", request: "/retry use the other table" });
     expect(runCode(T2O, "Read command", update("hello"))).toMatchObject({ command: "", request: "hello" });
@@ -281,7 +319,7 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
 
   it("Read command: /diff as typed, /cancel says who, and only '/rollback N confirm' rolls back", () => {
     const read = (text: string, from?: Record<string, unknown>) => runCode(T2O, "Read command", update(text, 4242, from));
-    expect(read("/diff 2")).toMatchObject({ command: "diff", body: { command: "/diff 2" } });
+    expect(read("/diff 2")).toMatchObject({ command: "diff", body: { command: "/diff 2", by: "Telegram T" } });
     expect(read("/cancel", { id: 1, is_bot: false, first_name: "Ana", username: "ana" }).body).toEqual({ command: "cancel", by: "Telegram @ana" });
     expect(read("/cancel").body).toEqual({ command: "cancel", by: "Telegram T" });
     // Not confirmed: the orchestrator is asked for the task's diff (what a rollback would undo).
@@ -399,9 +437,9 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
     const code = node(T2O, "Format answer").parameters.jsCode as string;
     const $ = () => ({ item: { json: read } });
     const out = new Function("$json", "$", "$input", code)(diffAnswer(long), $, {}) as { json: Record<string, any>; binary: Record<string, any> };
-    expect(out.json).toMatchObject({ chat_id: 4242, document: true, file_name: "task-2.diff" });
-    expect(Buffer.from(out.binary.diff.data, "base64").toString("utf8")).toBe(long);
-    expect(out.binary.diff).toMatchObject({ mimeType: "text/x-diff", fileName: "task-2.diff" });
+    expect(out.json).toMatchObject({ chat_id: 4242, document: true, send_as: "file", file_name: "task-2.diff" });
+    expect(Buffer.from(out.binary.file.data, "base64").toString("utf8")).toBe(long);
+    expect(out.binary.file).toMatchObject({ mimeType: "text/x-diff", fileName: "task-2.diff" });
     const caption = expectTelegramHtml(out.json.caption);
     expect(caption.length).toBeLessThanOrEqual(1024);
     expect(caption).toBe("🔍 Task 2: Add <actions> & tests (completed)\n2 files changed (+3 −1): src/a.ts, test/a & b.test.ts\nThe whole diff: 400 lines, 8.9 KB.");
@@ -464,7 +502,7 @@ describe("the Code nodes, on real answers of the orchestrator's HTTP API", () =>
 
   it("daily startup: started, already under way, no file for today, and no orchestrator", async () => {
     const DS = "daily-startup.json";
-    const say = (json: Record<string, unknown>) => expectTelegramHtml(runCode(DS, "Say how it went", json).text);
+    const say = (json: Record<string, unknown>) => expectTelegramHtml(runCode(DS, "Say how it went", json, { Settings: { mode: "start" } }).text);
     const call = () => h.request("POST", "/webhook/start", { body: "{}", headers: { "content-type": "application/json", "X-Webhook-Secret": h.secret } });
     const other = await startHarness({ todayFile: false });
     try {

@@ -197,3 +197,140 @@ export function asTelegramMessage(html: string): { text: string; entities?: Enti
   entities.sort((a, b) => a.offset - b.offset || b.length - a.length);
   return entities.length ? { text, entities } : { text };
 }
+
+// ------------------------------------------------------------------ a workflow, walked as n8n runs it
+
+/** An item between nodes: its JSON and, after a Code node that made one, its binary (base64). */
+export interface WalkItem {
+  json: Record<string, any>;
+  binary?: Record<string, { data: string; mimeType?: string; fileName?: string }>;
+}
+
+/** What a walk asks of the world outside n8n. */
+export interface WalkIo {
+  /**
+   * An HTTP Request node's call: its method, the URL after `/webhook/`, and the JSON body (none
+   * for a node that sends none). Answers as the node outputs it with fullResponse + neverError:
+   * {statusCode, body}, or {error} when no answer came.
+   */
+  http(req: { node: string; method: string; path: string; body: unknown }): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** A Telegram node's Bot API call (a document's file as `file`): Telegram's answer. */
+  telegram(req: { node: string; method: string; params: Record<string, unknown>; file?: { filename: string; content: Buffer } }): { ok: boolean; result?: unknown; description?: string };
+  /** The settings ($vars || $env). */
+  env?: Record<string, string>;
+  /** Nodes whose output is given instead of run (as n8n's pinned data), e.g. a Settings node set otherwise. */
+  pinned?: Record<string, WalkItem>;
+}
+
+export interface Walk {
+  /** The nodes run, in order. */
+  visited: string[];
+  /** Each node's output item (the last, when a node ran twice). */
+  out: Record<string, WalkItem>;
+}
+
+/**
+ * Runs `file` from the node `start` on one item the way n8n does (execution order v1: each
+ * output's branch in turn, depth first): Code nodes run their JS, IF and Switch nodes decide,
+ * Set nodes set, HTTP Request and Telegram nodes ask `io` (a refused Telegram call goes to the
+ * error output, or on as an error item, as the node's onError says; otherwise it throws, as n8n
+ * stops). `$('Node').item` is the item that node output. Not modelled: retries (one try each).
+ */
+export async function walk(file: string, start: string, item: WalkItem, io: WalkIo): Promise<Walk> {
+  const visited: string[] = [];
+  const out: Record<string, WalkItem> = {};
+  const env = io.env ?? {};
+  const jsonRefs = () => Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.json]));
+  const run = async (name: string, input: WalkItem): Promise<void> => {
+    const n = node(file, name);
+    visited.push(name);
+    const ev = (v: unknown, json: Record<string, unknown> = input.json) => evaluate(v, json, { refs: jsonRefs(), env });
+    const p = n.parameters;
+    let outs: (WalkItem | null)[];
+    const pin = io.pinned?.[name];
+    switch (pin ? "pinned" : n.type) {
+      case "pinned":
+        outs = [pin as WalkItem];
+        break;
+      case "n8n-nodes-base.code": {
+        const $ = (ref: string) => {
+          if (!(ref in out)) throw new Error(`${name} reads $('${ref}'), which has not run`);
+          return { item: out[ref], first: () => out[ref] };
+        };
+        const r = new Function("$json", "$", "$input", p.jsCode as string)(input.json, $, { item: input }) as WalkItem | null;
+        outs = [r === null ? null : { json: r.json, ...(r.binary ? { binary: r.binary } : {}) }];
+        break;
+      }
+      case "n8n-nodes-base.if":
+        outs = ifTrue(file, name, input.json, { refs: jsonRefs(), env }) ? [input, null] : [null, input];
+        break;
+      case "n8n-nodes-base.switch": {
+        const i = switchOutput(file, name, input.json);
+        outs = Array.from({ length: i + 1 }, (_, k) => (k === i ? input : null));
+        break;
+      }
+      case "n8n-nodes-base.set": {
+        const assignments = (p.assignments?.assignments ?? []) as { name: string; value: unknown }[];
+        outs = [{ json: Object.fromEntries(assignments.map((a) => [a.name, ev(a.value)])) }];
+        break;
+      }
+      case "n8n-nodes-base.httpRequest": {
+        const url = String(ev(p.url));
+        const at = url.indexOf("/webhook/");
+        const body = p.sendBody ? JSON.parse(String(ev(p.jsonBody))) : undefined;
+        const res = await io.http({ node: name, method: String(ev(p.method ?? "GET")), path: at === -1 ? url : url.slice(at + "/webhook/".length), body });
+        outs = [{ json: res }];
+        break;
+      }
+      case "n8n-nodes-base.telegram": {
+        const resource = p.resource ?? "message";
+        const operation = p.operation ?? "sendMessage";
+        let call: Parameters<WalkIo["telegram"]>[0];
+        if (resource === "callback" && operation === "answerQuery") {
+          call = { node: name, method: "answerCallbackQuery", params: { callback_query_id: ev(p.queryId), text: ev(p.additionalFields?.text) } };
+        } else if (operation === "sendDocument") {
+          const bin = input.binary?.[p.binaryPropertyName as string];
+          if (!bin) throw new Error(`${name}: the item has no binary "${String(p.binaryPropertyName)}"`);
+          const params: Record<string, unknown> = { chat_id: ev(p.chatId) };
+          for (const [k, v] of Object.entries((p.additionalFields ?? {}) as Record<string, unknown>)) if (k !== "fileName") params[k] = ev(v);
+          call = { node: name, method: "sendDocument", params, file: { filename: String(ev(p.additionalFields?.fileName) ?? bin.fileName), content: Buffer.from(bin.data, "base64") } };
+        } else {
+          call = { node: name, method: operation === "editMessageText" ? "editMessageText" : "sendMessage", params: telegramBody(file, name, input.json, jsonRefs(), env) };
+        }
+        const answer = io.telegram(call);
+        if (answer.ok) outs = [{ json: answer as Record<string, any> }];
+        else if (n.onError === "continueErrorOutput") outs = [null, { json: { error: answer.description } }];
+        else if (n.onError === "continueRegularOutput") outs = [{ json: { error: answer.description } }];
+        else throw new Error(`${name}: Telegram refused ${call.method}: ${answer.description}`);
+        break;
+      }
+      case "n8n-nodes-base.respondToWebhook":
+      case "n8n-nodes-base.scheduleTrigger":
+      case "n8n-nodes-base.webhook":
+      case "n8n-nodes-base.telegramTrigger":
+        outs = [input];
+        break;
+      default:
+        throw new Error(`walk does not know ${n.type} (${name})`);
+    }
+    const made = outs.find((o) => o !== null);
+    if (made) out[name] = made;
+    const next = outputs(file, name);
+    for (const [i, o] of outs.entries()) {
+      if (!o) continue;
+      for (const target of next[i] ?? []) await run(target, o);
+    }
+  };
+  await run(start, item);
+  return { visited, out };
+}
+
+/** A FakeWorld as a walk's Telegram. */
+export function telegramOf(world: { sendMessage(p: Record<string, unknown>): any; editMessageText(p: Record<string, unknown>): any; sendDocument(p: Record<string, unknown>, files: Record<string, { filename: string; content: Buffer }>): any; answerCallbackQuery(p: Record<string, unknown>): any }): WalkIo["telegram"] {
+  return ({ method, params, file }) => {
+    if (method === "sendMessage") return world.sendMessage(params);
+    if (method === "editMessageText") return world.editMessageText(params);
+    if (method === "answerCallbackQuery") return world.answerCallbackQuery(params);
+    return world.sendDocument(params, file ? { document: file } : {});
+  };
+}

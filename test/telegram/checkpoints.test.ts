@@ -46,6 +46,7 @@ describe("Telegram: what a task changed", () => {
     expect(buttonTexts(done)).toEqual([
       ["✅ Approve", "⏭️ Skip", "⏸️ Pause"],
       ["🔍 Diff", "↩️ Rollback"],
+      ["👍", "👎"],
     ]);
 
     let mark = h.say("/diff 1");
@@ -67,7 +68,7 @@ describe("Telegram: what a task changed", () => {
     mark = h.fake.sent.length;
     h.fake.pushCallback(CHAT, done.message_id, buttonData(done, "Approve"));
     const edit = await h.fake.waitFor((e) => e.method === "editMessageText" && e.message_id === done.message_id, 3000, mark);
-    expect(buttonTexts(edit)).toEqual([["🔍 Diff", "↩️ Rollback"]]);
+    expect(buttonTexts(edit)).toEqual([["🔍 Diff", "↩️ Rollback"], ["👍", "👎"]]);
     await h.sentContaining("Task 2/3 Complete!", mark);
     // Task 2 changed nothing: it says so, and /diff answers with Control's words.
     mark = h.say("/diff");

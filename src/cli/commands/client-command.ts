@@ -13,12 +13,13 @@ const ROLLBACK_TIMEOUT_MS = 150_000;
 export async function clientCommand(
   { io, config }: CommandContext,
   command: string,
-  args: { arg?: string; feedback?: string; confirm?: boolean; id?: string; decision?: string; text?: string; json: boolean },
+  args: { arg?: string; feedback?: string; confirm?: boolean; id?: string; decision?: string; text?: string; replace?: boolean; json: boolean },
 ): Promise<number> {
   const body: Record<string, unknown> = {};
   const arg = args.arg?.trim();
   if (command === "logs" && arg) body.lines = /^\d+$/.test(arg) ? Number(arg) : arg;
   if (command === "start" && arg) body.task_file = arg;
+  if (command === "start" && args.replace) body.replace = true;
   if (command === "retry" && args.feedback) body.feedback = args.feedback;
   if ((command === "diff" || command === "rollback") && arg) body.task = /^\d+$/.test(arg) ? Number(arg) : arg;
   if (command === "rollback") {

@@ -8,7 +8,7 @@ import { startSession } from "../../orchestrator/start-session.js";
 import { answerPermissionsInline } from "./answer-permissions-inline.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { formatStatus } from "../../render/format-status.js";
-import { loadTaskFile } from "../../tasks/load-task-file.js";
+import { loadTaskSet, type TaskSet } from "../../tasks/load-task-file.js";
 import type { Command } from "../../core/events.js";
 import type { SessionState } from "../../core/state.js";
 import { checkStatePath } from "../check-state-path.js";
@@ -25,7 +25,7 @@ import { reportProgress } from "./report-progress.js";
  */
 export async function runCommand({ io, config: loadConfig }: CommandContext, file: string, args: { yes: boolean; fresh: boolean }): Promise<number> {
   const config = await loadConfig();
-  const tasks = await loadTaskFile(path.resolve(io.cwd, file)); // TaskFileError -> exit 2 with every issue
+  const tasks = await loadTaskSet(path.resolve(io.cwd, file)); // TaskFileError -> exit 2 with every issue
   const taskFile = path.resolve(io.cwd, file);
   await checkStatePath(config.paths.state_file); // a directory or FIFO: StatePathError -> exit 2
   // Log lines go to the CLI's own stdout (as serve's do), "logs are not being written" to its stderr.
@@ -109,7 +109,7 @@ function onStopSignal(app: App, log: App["logger"], io: CliIo): { handle: (name:
 }
 
 /** Starts or resumes the session. Returns an exit code when there is nothing to run. */
-async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnType<typeof loadTaskFile>>, fresh: boolean, io: CliIo, branch: string | null): Promise<number | null> {
+async function begin(o: Orchestrator, taskFile: string, set: TaskSet, fresh: boolean, io: CliIo, branch: string | null): Promise<number | null> {
   const s = o.state;
   const same = s.task_file !== null && path.resolve(s.task_file) === taskFile;
   if (same && s.status === "completed" && !fresh) {
@@ -125,7 +125,7 @@ async function begin(o: Orchestrator, taskFile: string, tasks: Awaited<ReturnTyp
     println(io.stderr, `orchestrator run: the state file holds an unfinished session for ${s.task_file} (${s.status}). Finish it with 'orchestrator run ${s.task_file}', or use --state <file> for a separate session.`);
     return EXIT.badInput;
   }
-  const reply = await startSession(o, { type: "start", task_file: taskFile, tasks, session_id: sessionIdFor(systemClock.now()) }, branch);
+  const reply = await startSession(o, { type: "start", task_file: taskFile, tasks: set.tasks, max_cost_usd: set.max_cost_usd, session_id: sessionIdFor(systemClock.now()) }, branch);
   if (!reply.ok) {
     println(io.stderr, `orchestrator run: ${reply.message}`);
     return EXIT.badInput;

@@ -87,7 +87,9 @@ export function planFinished(state: SessionState, r: PlanFinished, ctx: MachineC
   addSpend(d, r.cost_usd); // every run counts toward today's budget, also one that is no longer wanted
   if (!p || p.id !== r.plan_id || p.status !== "running" || p.round !== r.round) {
     // Discarded (or replaced) while it ran: a file it managed to write before the stop is removed.
-    if (r.result.kind === "written") d.effects.push({ type: "remove_plan_file", plan_id: r.plan_id, file: r.result.file });
+    // Never the file the state's plan offers or a session runs (a report seen twice).
+    const kept = p && p.file !== null && (p.status === "ready" || p.status === "started") ? p.file : null;
+    if (r.result.kind === "written" && r.result.file !== kept) d.effects.push({ type: "remove_plan_file", plan_id: r.plan_id, file: r.result.file });
     return d.done(`a planning run of plan ${r.plan_id} ended after it was no longer wanted`);
   }
   const plan: PlanRecord = { ...p, cost_usd: p.cost_usd + (r.cost_usd ?? 0), claude_session_id: r.session_id ?? p.claude_session_id };

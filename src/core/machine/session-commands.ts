@@ -120,7 +120,8 @@ function startSession(state: SessionState, cmd: Extract<Command, { type: "start"
   if (cmd.tasks.length === 0) return ignore(state, `No tasks in ${cmd.task_file}: nothing to start.`);
   const d = new Draft(state, ctx);
   const unfinished = state.status !== "idle" && state.status !== "completed" && state.tasks.length > 0;
-  const left = unfinished ? `Session ${state.session_id} (${progressOf(state).text} done) is left unfinished. ` : "";
+  const progress = progressOf(state);
+  const left = unfinished ? `Session ${state.session_id} (${progress.done} of ${progress.total} tasks done) is left unfinished. ` : "";
   Object.assign(d.s, {
     session_id: cmd.session_id,
     task_file: cmd.task_file,

@@ -12,11 +12,13 @@ import {
   unwrapCodeSpan,
   type FieldKey,
 } from "./markdown-syntax.js";
+import { dollarsOf, matchMaxCostField, maxCostProblem } from "./max-cost.js";
 
 /**
  * Parses the markdown task format (design "Task File Format"):
  *
- *   # Tasks - 2025-11-20            (optional; anything before the first task is ignored)
+ *   # Tasks - 2025-11-20            (optional; anything before the first task is ignored,
+ *   **Max Cost USD:** 25             but this line: the file's spend cap, optional)
  *   ## Task 1: Title
  *   **Type:** database
  *   **Requires Approval:** true
@@ -45,6 +47,7 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
   let draft: Draft | null = null;
   let block: Block | null = null;
   let fence: { marker: string; line: number } | null = null;
+  let maxCost: { usd: number | null; line: number } | null = null;
 
   for (const [index, line] of lines.entries()) {
     const lineNo = index + 1;
@@ -73,8 +76,17 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
       }
       continue;
     }
-    // Before the first task: the file title and any notes. Not tasks, so not checked.
-    if (!draft) continue;
+    // Before the first task: the file title and any notes. Not tasks, so not checked, except
+    // the file's own spend cap (the YAML format's max_cost_usd).
+    if (!draft) {
+      const cap = matchMaxCostField(line);
+      if (!cap) continue;
+      const usd = dollarsOf(cap.value);
+      if (maxCost) report(lineNo, `**Max Cost USD:** is given twice (first at line ${maxCost.line}); keep one`);
+      else if (usd === "invalid" || usd === null) report(lineNo, maxCostProblem("**Max Cost USD:**", cap.value));
+      maxCost ??= { usd: usd === "invalid" ? null : usd, line: lineNo };
+      continue;
+    }
 
     if (isSeparator(line)) {
       block = null;
@@ -120,7 +132,7 @@ export function parseMarkdownTasks(text: string, file: string): ParseResult {
     // Stable sort: problems found at the end of a task (missing instruction) go back to file order.
     return { ok: false, issues: issues.sort((a, b) => a.line - b.line) };
   }
-  return { ok: true, tasks };
+  return maxCost?.usd != null ? { ok: true, tasks, max_cost_usd: maxCost.usd } : { ok: true, tasks };
 }
 
 /** The lines following a field that belong to it (until the next field, `---` or task). */

@@ -3,11 +3,13 @@ import type { ParseResult, TaskDefinition, TaskFileIssue } from "../task.js";
 import { APPROVAL_HINT, parseApprovalValue } from "./approval-value.js";
 import { commandLines } from "./command-lines.js";
 import { locateYamlTasks, type YamlTaskLines } from "./yaml-task-lines.js";
+import { readYamlMaxCost } from "./max-cost.js";
 
 /**
  * Parses the YAML task format (a top-level `tasks:` list of {id, name, description,
- * context_files, deliverables, verify, ...}). Other top-level keys (date, max_cost_usd, priority) and
- * other task keys (module, estimated_complexity) are informational and ignored.
+ * context_files, deliverables, verify, ...}) and the file's `max_cost_usd` (dollars > 0: the
+ * session's spend cap). Other top-level keys (date, priority) and other task keys (module,
+ * estimated_complexity) are informational and ignored.
  * Every problem is collected with its line. Pure: the caller reads the file.
  */
 export function parseYamlTasks(text: string, file: string): ParseResult {
@@ -31,6 +33,7 @@ export function parseYamlTasks(text: string, file: string): ParseResult {
   }
 
   const where = locateYamlTasks(text);
+  const maxCost = readYamlMaxCost(isRecord(doc) ? doc : null, text, report);
   const list = isRecord(doc) ? doc.tasks : undefined;
   if (!Array.isArray(list)) {
     report(where.tasksLine, "no `tasks` list; the file needs a top-level `tasks:` list whose items have id, name and description");
@@ -57,7 +60,7 @@ export function parseYamlTasks(text: string, file: string): ParseResult {
     tasks.push(task);
   });
 
-  return issues.length > 0 ? { ok: false, issues: issues.sort((a, b) => a.line - b.line) } : { ok: true, tasks };
+  return issues.length > 0 ? { ok: false, issues: issues.sort((a, b) => a.line - b.line) } : { ok: true, tasks, ...(maxCost !== null ? { max_cost_usd: maxCost } : {}) };
 }
 
 type Report = (line: number, message: string) => void;

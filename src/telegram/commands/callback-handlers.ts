@@ -20,6 +20,7 @@ import { escapeHtml, italic } from "../rendering/html.js";
 import { answerRollback, askRollback } from "./rollback-flow.js";
 import { detach } from "./command-handlers.js";
 import { runCommand } from "./run-command.js";
+import { registerPlanCallbacks } from "./plan-buttons.js";
 import { telegramActor } from "./telegram-actor.js";
 
 const DONE: Record<CheckpointAction, string> = { approve: "✅ Approved", skip: "⏭️ Skipped", pause: "⏸️ Paused" };
@@ -28,6 +29,8 @@ const DONE: Record<CheckpointAction, string> = { approve: "✅ Approved", skip: 
 const ROLLBACKABLE: ReadonlySet<string> = new Set(["completed", "failed", "interrupted"]);
 
 export function registerCallbacks(bot: Bot<BotContext>, deps: BotDeps): void {
+  // The morning's buttons (a plan's Start / Show file / Discard, /start's questions): before the catch-all below.
+  registerPlanCallbacks(bot, deps);
   bot.callbackQuery(/^rb:/, async (ctx) => {
     const query = ctx.callbackQuery;
     if (ctx.chat === undefined) return deps.sender.answerCallback(query.id, STALE_BUTTON);

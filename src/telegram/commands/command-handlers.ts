@@ -2,7 +2,8 @@
  * The bot's commands: each is parsed like every surface parses it (parseCommandText), run
  * through Control.execute and answered seed-style. Two ask first, in a conversation: /skip
  * (confirm) and /start when today's task file does not exist (pick one); /rollback asks with
- * stateless buttons (rollback-flow.ts). /cancel does not ask: stopping a task that is going wrong
+ * stateless buttons (rollback-flow.ts), and so does /start when Control's refusal is a question
+ * (start-command.ts: a session unfinished from an earlier day, or plan from today's daily log). /cancel does not ask: stopping a task that is going wrong
  * must take one message. Text that is no command gets a short hint.
  */
 import { access } from "node:fs/promises";
@@ -24,6 +25,10 @@ import { historyCommand } from "./history-command.js";
 import { reportCommand } from "./report-command.js";
 import { telegramActor } from "./telegram-actor.js";
 import { SKIP_CONFIRM, canSkip } from "../conversations/skip-confirm-conversation.js";
+import { registerFeedbackHandlers } from "../feedback/feedback-handlers.js";
+import { resolveDailyLog } from "../../plan/resolve-daily-log.js";
+import { planCommand } from "./plan-command.js";
+import { startCommand } from "./start-command.js";
 
 /** What setMyCommands registers: the menu Telegram shows next to the text box. */
 export const BOT_COMMANDS = [
@@ -43,6 +48,9 @@ export const BOT_COMMANDS = [
   { command: "history", description: "Who did what and when: /history [term] [task n]" },
   { command: "budget", description: "Today's spend, or /budget <dollars> to set today's budget" },
   { command: "report", description: "The day's report as a file: /report [YYYY-MM-DD]" },
+  { command: "plan", description: "Draft today's task file from the daily log: /plan [show|start|discard]" },
+  { command: "feedback", description: "Your verdict on a task: /feedback [n] up|down|1-5 [note]" },
+  { command: "learn", description: "A lesson for every later task: /learn <text>" },
   { command: "help", description: "All commands" },
 ];
 
@@ -52,6 +60,9 @@ export function detach(deps: BotDeps, what: string, work: Promise<unknown>): voi
 }
 
 export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
+  // First: its 👍 / 👎 buttons and replies to completion messages come before the catch-all handlers below and in callback-handlers.ts.
+  registerFeedbackHandlers(bot, deps);
+
   bot.command("start", async (ctx) => {
     const request = await parseOrExplain(deps, ctx);
     if (!request || request.command !== "start") return;
@@ -62,7 +73,13 @@ export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
       await ctx.conversation.enter(PICK_TASK_FILE, todayName);
       return;
     }
-    await runCommand(deps, String(ctx.chat.id), request);
+    // Control's refusal may be a question: a session unfinished from an earlier day, or "plan from the daily log".
+    await startCommand(deps, String(ctx.chat.id), request);
+  });
+
+  bot.command("plan", async (ctx) => {
+    const request = await parseOrExplain(deps, ctx);
+    if (request && (request.command === "plan" || request.command === "plan_show" || request.command === "plan_start" || request.command === "plan_discard")) await planCommand(deps, String(ctx.chat.id), request);
   });
 
   bot.command("skip", async (ctx) => {
@@ -125,5 +142,8 @@ async function missingTodayFile(deps: BotDeps): Promise<string | null> {
     () => false,
   );
   if (exists) return null;
+  // A daily log for today: Control's answer offers to plan from it (and to pick another file).
+  const config = deps.control.options.config;
+  if (await resolveDailyLog(config.paths.daily_dir, null, localDate(deps.clock.now())).then(() => true, () => false)) return null;
   return (await listTaskFiles(deps.tasksDir)).length > 0 ? todayName : null;
 }

@@ -181,7 +181,7 @@ describe("a run stopped by a usage limit", () => {
     const d = running();
     d.limit();
     expect(d.cmd({ type: "cancel", by: "Telegram @ana" }).reply).toEqual({ ok: false, message: "Nothing to cancel: no task is running (Task 1/2 waits for the usage limit to reset at 15:00). Send /skip to skip it, /pause to hold it, or /approve to try it now." });
-    expect(d.cmd({ type: "start", task_file: "b.md", tasks: [def(1)], session_id: "S2" }).reply).toEqual({ ok: false, message: "A session is active (Task 1/2 waits for the usage limit to reset). Finish or /skip its tasks before starting another." });
+    expect(d.cmd({ type: "start", task_file: "b.md", tasks: [def(1)], session_id: "S2" }).reply).toEqual({ ok: false, message: "A session is active (Task 1/2 waits for the usage limit to reset). Finish or /skip its tasks, or leave it unfinished with /start --replace (HTTP: \"replace\": true)." });
     expect(d.cmd({ type: "tell", text: "hi" }).reply.ok).toBe(false);
     expect(d.state.status).toBe("waiting_limit");
   });
