@@ -90,6 +90,7 @@ export type Effect =
   /**
    * What a run left over from before a restart: end every process carrying its marker, and its
    * process group (null: not known, or recorded on an earlier boot, when the number may be reused).
+   * Always also what carries the state file's mark; index -1 with neither: only that (a planning run's leftovers).
    */
   | { type: "kill_orphan"; index: number; pgid: number | null; run_marker: string | null }
   /**

@@ -119,10 +119,15 @@ export function planFinished(state: SessionState, r: PlanFinished, ctx: MachineC
   }
 }
 
-/** At a restart: a plan recorded as being made has no run any more (what it left running is ended by the state mark sweep). */
+/**
+ * At a restart: a plan recorded as being made has no run of ours any more. Its Claude may still
+ * be alive (a kill -9 of the service leaves it), so every process carrying the state file's mark
+ * is ended (kill_orphan with no task: nothing of ours runs yet at recovery), and the plan fails.
+ */
 export function recoverPlan(d: Draft): void {
   const p = d.s.plan;
   if (!p || p.status !== "running") return;
+  d.effects.push({ type: "kill_orphan", index: -1, pgid: null, run_marker: null });
   failPlan(d, { ...p }, "interrupted: the orchestrator stopped while Claude drafted it");
 }
 

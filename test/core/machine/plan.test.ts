@@ -285,11 +285,14 @@ describe("a restart while a plan is being made", () => {
     expect(d.state.plan).toMatchObject({ status: "failed", error: "interrupted: the orchestrator stopped while Claude drafted it" });
     expect(noteEvents(t)).toContain("plan_failed");
     expect(d.state.outbox.at(-1)?.plan?.status).toBe("failed");
-    // A ready plan is left as it is.
+    // Its Claude may outlive a kill -9 of the service: what carries the state's mark is ended.
+    expect(t.effects).toContainEqual({ type: "kill_orphan", index: -1, pgid: null, run_marker: null });
+    // A ready plan is left as it is, and nothing is swept for it.
     d.plan();
     d.planned(written());
-    d.send({ type: "recover", boot_id: "boot-c" });
+    const again = d.send({ type: "recover", boot_id: "boot-c" });
     expect(d.state.plan?.status).toBe("ready");
+    expect(again.effects.filter((e) => e.type === "kill_orphan")).toEqual([]);
   });
 });
 
