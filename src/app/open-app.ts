@@ -20,6 +20,7 @@ import { EventHistory } from "../history/event-history.js";
 import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
 import { LearningsFile } from "../learnings/learnings-file.js";
 import { ClaudePlanner } from "../plan/claude-planner.js";
+import { LogRetention, logsToKeep } from "../logging/log-retention.js";
 
 /** Sessions whose snapshot refs (refs/orchestrator/<session>/) are kept; older ones are removed at start. */
 const KEEP_SNAPSHOT_SESSIONS = 5;
@@ -156,6 +157,16 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
     // the report) before the report reads the history.
     const reports = dayReporterFor(config, clock, logger, history);
     const unwatchReports = reports.watch(orchestrator);
+    // logging.retention_days: old task, verify, plan and daily logs go now and once a day (null: never).
+    const retention = config.logging.retention_days === null ? null : new LogRetention({
+      logsDir: config.paths.logs_dir,
+      retentionDays: config.logging.retention_days,
+      clock,
+      logger,
+      keep: () => logsToKeep(orchestrator.state),
+      protectedDirs: [config.paths.results_dir, config.paths.feedback_dir, config.paths.daily_dir, config.paths.tasks_dir, path.dirname(config.paths.state_file)],
+    });
+    retention?.start();
     let closed: Promise<void> | null = null;
     return {
       config,
@@ -167,6 +178,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       reports,
       close: () =>
         (closed ??= (async () => {
+          await retention?.stop(); // its timer, and a sweep under way (at most STOP_WAIT_MS)
           await orchestrator.shutdown();
           // A session that just completed gets its report written before the app goes (it reads the history).
           await reports.idle();

@@ -115,6 +115,10 @@ const logging = z.strictObject({
   // pino writes JSON lines and formats them itself (pino-pretty for humans).
   format: field.ignored("The seed's Python logging format string: ignored (logs are JSON lines)."),
   task_logs: field.flag().prefault(true).describe("Write each task run's output to its own file in paths.logs_dir."),
+  retention_days: field.optionalCount().prefault(30).describe(
+    "Days task, verify and plan logs and the daily YYYY-MM-DD.log files are kept in paths.logs_dir: older ones are removed " +
+      "at start and once a day (never the current session's, the event history, state or reports). A whole number >= 1; null: keep forever.",
+  ),
 });
 
 const telegram = z.strictObject({

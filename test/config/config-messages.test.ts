@@ -17,7 +17,7 @@ describe("config messages", () => {
       'config.yaml: unknown section "servr" (known: server, orchestrator, webhooks, claude, git, paths, logging, telegram); did you mean server?'],
     ["paths:\n  tasks: a\n  stat_file: b\n", {}, "paths.tasks",
       "config.yaml: unknown keys paths.tasks, paths.stat_file (known: tasks_dir, logs_dir, daily_dir, results_dir, state_file, feedback_dir); did you mean paths.state_file for paths.stat_file?"],
-    ["logging:\n  colour: true\n", {}, "logging.colour", "config.yaml: unknown key logging.colour (known: level, task_logs)"],
+    ["logging:\n  colour: true\n", {}, "logging.colour", "config.yaml: unknown key logging.colour (known: level, task_logs, retention_days)"],
     ["orchestrator:\n  approval_mode: Sometimes\n", {}, "orchestrator.approval_mode",
       'config.yaml: orchestrator.approval_mode must be one of required, auto, manual (got "Sometimes")'],
     ["orchestrator:\n  auto_approve: [docs, '']\n", {}, "orchestrator.auto_approve",

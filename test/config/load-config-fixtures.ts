@@ -180,7 +180,7 @@ export function expectedDefaults(dir: string): Config {
       state_file: path.join(dir, "state.json"),
       feedback_dir: path.join(dir, "feedback"),
     },
-    logging: { level: "info", task_logs: true },
+    logging: { level: "info", task_logs: true, retention_days: 30 },
     telegram: { bot_token: null, chat_ids: [], api_root: null, webhook_url: null, inbound: "bot" },
     secret_env_names: ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "N8N_NOTIFY_URL", "TELEGRAM_CHAT_ID"],
   };
