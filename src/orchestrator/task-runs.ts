@@ -47,8 +47,6 @@ export interface TaskRunsOptions {
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5000;
-/** How long a Claude told to stop (a permission denied with interrupt) gets beyond kill_grace to end its run by itself (the real CLI takes milliseconds). */
-const STOP_GRACE_MS = 0;
 
 interface ActiveRun {
   controller: AbortController;
@@ -63,8 +61,8 @@ interface ActiveRun {
 export class TaskRuns {
   readonly #runs = new Map<string, ActiveRun>();
   readonly #orphanKills = new Set<Promise<void>>();
-  /** Commits and rollbacks under way (not cancellable: a half-made commit or restore is worse). */
-  readonly #gitSteps = new Set<Promise<void>>();
+  /** Commits, rollbacks and plan file removals under way (not cancellable: a half-made commit or restore is worse); shutdown waits for them. */
+  readonly #steps = new Set<Promise<void>>();
   readonly #log: Logger;
   readonly #tree: WorkTreeSteps | null;
 
@@ -97,7 +95,8 @@ export class TaskRuns {
         // A deny that stops the task: the CLI ends its run itself; one that does not is ended
         // after kill_grace (then SIGTERM to its group, SIGKILL after kill_grace), so Stop never hangs.
         if (run && effect.type === "respond_permission" && effect.response.behavior === "deny" && effect.response.interrupt) {
-          const grace = (this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS) + STOP_GRACE_MS;
+          // kill_grace alone: the real CLI ends a run it was told to stop within milliseconds.
+          const grace = this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
           const timer = setTimeout(() => {
             if (!run.controller.signal.aborted && [...this.#runs.values()].includes(run)) {
               this.#log.warn({ task_index: effect.index }, `claude did not stop within ${grace / 1000} s of being told to; ending it`);
@@ -109,13 +108,13 @@ export class TaskRuns {
         return;
       }
       case "commit_task":
-        this.#gitStep(async () => {
+        this.#step(async () => {
           const r = await this.#requireTree().commit(effect.message, effect.trailers);
           this.options.report({ type: "task_committed", index: effect.index, attempt: effect.attempt, commit: r.commit, error: r.error });
         });
         return;
       case "rollback_tree":
-        this.#gitStep(async () => {
+        this.#step(async () => {
           const task = state.tasks[effect.index];
           const r = await this.#requireTree().rollback(effect, state.session_id ?? "session", task?.id ?? effect.index + 1);
           this.options.report({ type: "rollback_done", index: effect.index, ...r });
@@ -142,7 +141,7 @@ export class TaskRuns {
         return;
       case "remove_plan_file":
         // A discarded plan's file: a failure leaves it (said in the log), which loses nothing.
-        this.#gitStep(() => unlink(effect.file).catch((error: unknown) => {
+        this.#step(() => unlink(effect.file).catch((error: unknown) => {
           if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.#log.warn({ err: error, file: effect.file }, "could not remove the discarded plan's task file; remove it by hand");
         }));
         return;
@@ -172,7 +171,7 @@ export class TaskRuns {
   async settled(): Promise<void> {
     await Promise.all([...this.#runs.values()].map((r) => r.done));
     await Promise.all([...this.#orphanKills]);
-    await Promise.all([...this.#gitSteps]);
+    await Promise.all([...this.#steps]);
   }
 
   /** The work tree steps; a git effect without a work tree is a wiring bug, reported as the step's failure. */
@@ -181,12 +180,12 @@ export class TaskRuns {
     return this.#tree;
   }
 
-  /** Runs a commit or rollback; a throw becomes a log line (the step's own report says what failed). */
-  #gitStep(step: () => Promise<void>): void {
+  /** Runs a step shutdown must wait for (a commit, a rollback, a file removal); a throw becomes a log line (the step's own report says what failed). */
+  #step(step: () => Promise<void>): void {
     const p = step()
-      .catch((error: unknown) => this.#log.error({ err: error }, "a git step failed unexpectedly"))
-      .finally(() => this.#gitSteps.delete(p));
-    this.#gitSteps.add(p);
+      .catch((error: unknown) => this.#log.error({ err: error }, "a step failed unexpectedly"))
+      .finally(() => this.#steps.delete(p));
+    this.#steps.add(p);
   }
 
   /** The Claude run (not a verification) of a task attempt in flight, the newest when several keys match. */

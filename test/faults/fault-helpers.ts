@@ -1,12 +1,14 @@
 /**
  * Shared tools of the fault-injection suite: a small full-disk filesystem, a scan of /proc for
- * what a run left behind, and a bounded wait for a process to exit.
+ * what a run left behind, a bounded wait for a process to exit, and the calls the tests that drive
+ * a real `serve` share (kill it with its leftovers, POST a webhook, wait for a state, read notices).
  */
 import { execa } from "execa";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { ResultPromise } from "execa";
-import { tempDir } from "../support/run-orchestrator-bin.js";
+import { readState, tempDir, waitFor } from "../support/run-orchestrator-bin.js";
+import type { SessionState } from "../../src/core/state.js";
 
 export const RUN_MARKER_ENV = "ORCHESTRATOR_RUN_ID";
 
@@ -89,4 +91,51 @@ export async function exitWithin(child: ResultPromise, ms: number): Promise<{ ex
     throw new Error(`the process did not exit within ${ms} ms`);
   }
   return { exitCode: r.exitCode, signal: r.signal ?? undefined, elapsedMs: Date.now() - started };
+}
+
+/**
+ * Kills a service child (SIGKILL) and everything its runs left carrying its marker: what every
+ * fault test's afterEach does, so a test that failed mid-way leaves no process behind.
+ */
+export async function killWithLeftovers(child: { pid?: number; kill(signal: NodeJS.Signals): unknown }): Promise<void> {
+  child.kill("SIGKILL");
+  if (child.pid === undefined) return;
+  for (const pid of await processesWithMarker(`${child.pid}-`)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** A POST to a running service's `/webhook/<route>` with `secret`: its status and JSON body (15 s bound). */
+export function webhookPoster(secret: string) {
+  return async (service: { url: string }, route: string, body: Record<string, unknown> = {}, timeoutMs = 15_000) => {
+    const res = await fetch(`${service.url}/webhook/${route}`, { method: "POST", headers: { "Content-Type": "application/json", "X-Webhook-Secret": secret }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+}
+
+/** The state file of the project in `dir` once `check` holds (bounded by `ms`, failing with `what`). */
+export function stateWhere(dir: string, check: (s: SessionState) => boolean, what: string, ms = 20_000): Promise<SessionState> {
+  return waitFor(async () => {
+    const s = await readState(dir);
+    return check(s) ? s : undefined;
+  }, ms, what);
+}
+
+/** The service's log lines (pino JSON) for a notification event. */
+export function notices(output: string, event: string): { event?: string; msg?: string }[] {
+  return output
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as { event?: string; msg?: string }];
+      } catch {
+        return [];
+      }
+    })
+    .filter((l) => l.event === event);
 }

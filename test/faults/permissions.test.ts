@@ -27,7 +27,7 @@ import type { PermissionRecord } from "../../src/core/permission.js";
 import type { SessionState } from "../../src/core/state.js";
 import { orchestratorBin, readState, REPO, tempDir, waitFor } from "../support/run-orchestrator-bin.js";
 import { startService, type RunningService } from "../support/start-service.js";
-import { exitWithin, processesWithMarker } from "./fault-helpers.js";
+import { exitWithin, killWithLeftovers, processesWithMarker } from "./fault-helpers.js";
 
 const linux = existsSync("/proc/self/environ");
 const SECRET = "permission-fault-secret";
@@ -55,16 +55,7 @@ function track<T extends { kill(signal: NodeJS.Signals): unknown; pid?: number }
   return child;
 }
 afterEach(async () => {
-  for (const child of started.splice(0)) {
-    child.kill("SIGKILL");
-    for (const pid of await processesWithMarker(`${child.pid}-`)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
+  for (const child of started.splice(0)) await killWithLeftovers(child);
 });
 
 /** One line of the fake's permissions.jsonl: an ask once settled, with the answer it got. */

@@ -14,10 +14,10 @@ import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describeStateProblem, type SessionState } from "../../src/core/state.js";
+import { describeStateProblem } from "../../src/core/state.js";
 import { readState, tempDir, waitFor } from "../support/run-orchestrator-bin.js";
 import { startService, type RunningService } from "../support/start-service.js";
-import { mountTmpfs, processesWithMarker } from "./fault-helpers.js";
+import { killWithLeftovers, mountTmpfs, notices, processesWithMarker, stateWhere, webhookPoster } from "./fault-helpers.js";
 
 const linux = existsSync("/proc/self/environ");
 const SECRET = "plan-fault-secret";
@@ -35,16 +35,7 @@ afterAll(() => {
 });
 const services: RunningService[] = [];
 afterEach(async () => {
-  for (const s of services.splice(0)) {
-    s.process.kill("SIGKILL");
-    for (const pid of await processesWithMarker(`${s.process.pid}-`)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
+  for (const s of services.splice(0)) await killWithLeftovers(s.process);
 });
 
 const today = (): string => {
@@ -76,30 +67,9 @@ async function serve(dir: string, env: Record<string, string>): Promise<RunningS
   return s;
 }
 
-const post = async (service: RunningService, route: string, body: Record<string, unknown> = {}) => {
-  const res = await fetch(`${service.url}/webhook/${route}`, { method: "POST", headers: { "Content-Type": "application/json", "X-Webhook-Secret": SECRET }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
+const post = webhookPoster(SECRET);
 
-const stateWhere = (dir: string, check: (s: SessionState) => boolean, what: string, ms = 20_000) =>
-  waitFor(async () => {
-    const s = await readState(dir);
-    return check(s) ? s : undefined;
-  }, ms, what);
 
-/** The service's log lines (pino JSON) for a notification event. */
-const notices = (output: string, event: string) =>
-  output
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as { event?: string; msg?: string }];
-      } catch {
-        return [];
-      }
-    })
-    .filter((l) => l.event === event);
 
 // Skipped where there is no /proc (not Linux): run markers are found through it.
 (linux ? describe : describe.skip)("planning under faults", () => {

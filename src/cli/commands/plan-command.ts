@@ -1,9 +1,8 @@
 import type { Config } from "../../config/config.js";
-import { OrchestratorError } from "../../core/errors.js";
-import { readSecretFile, secretFileFor } from "../../app/webhook-secret.js";
+import { setTimeout as delay } from "node:timers/promises";
 import { EXIT, println } from "../cli-io.js";
 import type { CommandContext } from "../command-context.js";
-import { callServer, serverUrl, ServerUnreachableError } from "../http-client.js";
+import { callServer } from "../http-client.js";
 
 /** How often the plan is asked for while Claude drafts it: often at first (a plan may take seconds), then every 2 s. */
 const POLL_FIRST_MS = 250;
@@ -84,40 +83,18 @@ async function waitForPlan(config: Config, boundS: number): Promise<{ kind: "don
 }
 
 /** Waits ms; false when the deadline came first. */
-function sleep(ms: number, deadline: AbortSignal): Promise<boolean> {
-  if (deadline.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      deadline.removeEventListener("abort", stop);
-      resolve(!deadline.aborted);
-    }, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    deadline.addEventListener("abort", stop, { once: true });
-  });
+async function sleep(ms: number, deadline: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal: deadline });
+    return true;
+  } catch {
+    return false; // the deadline's abort
+  }
 }
 
-/**
- * GET /webhook/plan with the secret in the header, as callServer does for POSTs (a GET has no
- * body to carry it). ServerUnreachableError when nothing answers.
- */
-async function getPlan(config: Config, timeoutMs = 30_000): Promise<Answer> {
-  const secret = config.webhooks.secret ?? (await readSecretFile(secretFileFor(config)));
-  if (!secret) throw new OrchestratorError(`no webhook secret: set WEBHOOK_SECRET, or start the service once (it creates ${secretFileFor(config)}).`);
-  let res: Response;
-  try {
-    res = await fetch(`${serverUrl(config)}/webhook/plan`, { method: "GET", headers: { "X-Webhook-Secret": secret, "X-Orchestrator-By": "the CLI" }, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new ServerUnreachableError(serverUrl(config), { cause: error });
-  }
-  const text = await res.text();
-  try {
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
-  } catch {
-    return { status: res.status, json: { status: "error", message: text.slice(0, 500) } };
-  }
+/** The latest plan (plan_show: POST /webhook/plan_show is GET /webhook/plan). ServerUnreachableError when nothing answers. */
+function getPlan(config: Config): Promise<Answer> {
+  return callServer(config, "plan_show");
 }
 
 /** The service's answer: JSON, or its message (and with --show the file's text); exit as the other client commands. */

@@ -1,5 +1,5 @@
 import type { Command, Report } from "../events.js";
-import type { SessionState, TaskRecord } from "../state.js";
+import type { SessionState } from "../state.js";
 import { alwaysRuleOf, ASK_USER_QUESTION, ruleText, type PermissionRecord, type PermissionResponse } from "../permission.js";
 import { describePermission } from "../describe-permission.js";
 import { taskHeadline, taskLabel } from "../describe.js";
@@ -203,9 +203,4 @@ function closeRecord(d: Draft, id: string, change: Partial<PermissionRecord>): v
 
 function respond(d: Draft, record: PermissionRecord, response: PermissionResponse): void {
   d.effects.push({ type: "respond_permission", index: record.index, attempt: record.attempt, request_id: record.request_id, response });
-}
-
-/** The task a record belongs to, for callers outside the machine. */
-export function taskOf(state: SessionState, record: PermissionRecord): TaskRecord | null {
-  return state.tasks[record.index] ?? null;
 }

@@ -11,7 +11,11 @@ import { renderReply } from "../rendering/render-reply.js";
 import { withBy } from "../../history/request-by.js";
 import { currentSender } from "../update-sender.js";
 
-export async function runCommand(deps: BotDeps, chatId: string, request: ControlRequest): Promise<ControlResult | null> {
+/**
+ * `answer`: a reply of the caller's own for some results (a refused /start that is a question to
+ * ask); it resolves true when it answered, and the usual reply is not sent.
+ */
+export async function runCommand(deps: BotDeps, chatId: string, request: ControlRequest, answer?: (result: ControlResult) => Promise<boolean>): Promise<ControlResult | null> {
   const { control, orchestrator, sender, origins, log } = deps;
   let outcome;
   try {
@@ -26,6 +30,7 @@ export async function runCommand(deps: BotDeps, chatId: string, request: Control
   }
   const { result, announced } = outcome;
   log.info({ command: request.command, chat_id: chatId, ok: result.ok, code: result.code }, `/${request.command}: ${result.ok ? "done" : result.message}`);
+  if (answer && (await answer(result))) return result;
   if (announced && (result.ok || request.command === "rollback")) return result;
   if (reportedByTheTask(request, result)) return result;
   const reply = renderReply(request, result, orchestrator.state);
