@@ -6,8 +6,8 @@ export default {
   testMatch: ["**/*.test.ts"],
   // The real Claude Code CLI suite runs with `npm run test:e2e` (jest.e2e.config.js), and the
   // real-n8n suite with `npm run test:n8n`: they start big real components. The fault-injection
-  // suite (test/faults/) is `npm run test:faults`.
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real-claude/", "<rootDir>/test/real-n8n/", "<rootDir>/test/faults/"],
+  // suite (test/faults/) is `npm run test:faults`, the real-pm2 one (test/real-pm2/) `npm run test:pm2`.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real-claude/", "<rootDir>/test/real-n8n/", "<rootDir>/test/faults/", "<rootDir>/test/real-pm2/"],
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: {

@@ -14,6 +14,7 @@ import { measureOverhead, type OverheadFigure } from "./orchestration-overhead.j
 import { measureTelegramRoundTrip } from "./telegram-round-trip.js";
 import { measureTelegramWaits } from "./telegram-waits.js";
 import { measureCheckpointOverhead } from "./checkpoint-overhead.js";
+import { measureColdStart, type StartFigures } from "./cold-start.js";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const FLOOD_MB = Number(process.env.BENCH_FLOOD_MB ?? 200);
@@ -78,6 +79,12 @@ const cp = await measureCheckpointOverhead({ tasks: CHECKPOINT_TASKS, rounds: RO
 console.error(
   `checkpoints: ${cp.perTaskOverheadMs.toFixed(1)} ms a task (ratio ${cp.ratio.toFixed(2)}); one snapshot ${cp.snapshotMs.toFixed(1)} ms, git status ${cp.statusMs.toFixed(1)} ms (ratio ${cp.snapshotToStatus.toFixed(2)})`,
 );
+const start = await measureColdStart({ samples: 7 });
+console.error(
+  `cold start (node -e 0 ${start.nodeMs.toFixed(0)} ms): --help ${start.dist.helpMs.toFixed(0)} ms, status ${start.dist.statusMs.toFixed(0)} ms, serve ready ${start.dist.serveReadyMs.toFixed(0)} ms (through tsx: ${start.tsx.helpMs.toFixed(0)}, ${start.tsx.statusMs.toFixed(0)}, ${start.tsx.serveReadyMs.toFixed(0)} ms)`,
+);
+const startRow = (what: string, key: keyof StartFigures, goalMs: number) =>
+  `| ${what} | ${start.dist[key].toFixed(0)} ms | **${(start.dist[key] / start.nodeMs).toFixed(1)}** | ${start.tsx[key].toFixed(0)} ms (${(start.tsx[key] / start.nodeMs).toFixed(1)}) | < ${goalMs} ms: ${pass(start.dist[key] < goalMs)} |`;
 
 const pass = (ok: boolean) => (ok ? "met" : "**missed**");
 const report = `# Benchmarks
@@ -195,6 +202,26 @@ ${(cp.repoFiles + cp.ignoredFiles).toLocaleString("en")} files on disk: the igno
 
 Alone: \`node bin/run-ts.js bench/checkpoint-overhead.ts ${cp.tasks} ${cp.rounds} ${cp.samples}\` (tasks, rounds, samples) measures
 this section again and prints its figures as JSON.
+
+## Cold start of the \`orchestrator\` command
+
+Wall time from spawning \`node bin/orchestrator.js …\` to its exit, and for \`serve\` to its first 200 on
+\`/health\` (fake claude, no Telegram, no n8n), median of ${start.samples} each, in a scratch copy of the package:
+from a fresh build (\`dist/\`, what \`npm ci\` leaves through \`prepare\`) and from the sources through tsx
+(what the bin runs when \`dist/\` is missing or older than \`src/\`). The client commands are answered by a
+running service. **Ratio** = the time over \`node -e 0\` (${start.nodeMs.toFixed(0)} ms here, the same run).
+
+| command | from dist/ | ratio | through tsx (ratio) | goal |
+| --- | --- | --- | --- | --- |
+${startRow("`orchestrator --help`", "helpMs", 300)}
+${startRow("`orchestrator status` (client)", "statusMs", 300)}
+${startRow("`orchestrator permissions` (client)", "permissionsMs", 300)}
+${startRow("`orchestrator serve` until /health answers", "serveReadyMs", 1000)}
+
+The bin checks the build's stamp (a stat of every file under \`src/\`, a few ms) before it loads anything,
+and the command line loads a command's modules only when it runs (\`src/cli/commands/lazy-commands.ts\`):
+\`--help\` loads commander alone, a client command adds the config loader (zod, js-yaml) and \`fetch\`.
+Alone: \`node bin/run-ts.js bench/cold-start.ts [samples]\` prints the figures as JSON.
 `;
 await writeFile(new URL("../BENCHMARKS.md", import.meta.url), report);
 console.log(report);

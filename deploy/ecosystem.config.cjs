@@ -6,7 +6,12 @@ const path = require("node:path");
 
 // The install folder: this file lives in <install>/deploy/.
 const installDir = path.resolve(__dirname, "..");
-const envFile = path.join(installDir, ".env");
+// The folder the service runs in, where it finds config.yaml, .env and (by default) state.json,
+// orchestrator_logs/ and the task files: the install folder, unless ORCHESTRATOR_HOME is set in
+// the environment of `pm2 start` (an install serving a project kept elsewhere; `npm run test:pm2`
+// points it at a temp folder). Read at `pm2 start`/`pm2 reload`, like the .env check below.
+const homeDir = process.env.ORCHESTRATOR_HOME ? path.resolve(process.env.ORCHESTRATOR_HOME) : installDir;
+const envFile = path.join(homeDir, ".env");
 
 // The orchestrator reads .env (beside config.yaml) itself for its own settings, but only as
 // configuration: the process environment, which Claude inherits, does not get it. So the .env
@@ -21,6 +26,8 @@ const envFileArgs = fs.existsSync(envFile) ? [`--env-file=${envFile}`] : [];
 
 // Same as the systemd unit's ExecStart and the Dockerfile's CMD (test/deploy/ checks it).
 const COMMAND = ["node", "bin/orchestrator.js", "serve"];
+// The bin is relative to the install folder: from another home, it is named by its absolute path.
+const bin = homeDir === installDir ? COMMAND[1] : path.join(installDir, COMMAND[1]);
 
 // pm2 waits kill_timeout after its stop signal before SIGKILL. The service's own stop deadline
 // is claude.kill_grace + 10 s (15 s by default, src/cli/stop-deadline.ts); 30 s, like the unit's
@@ -34,15 +41,23 @@ module.exports = {
       // interpreter "none": pm2 spawns `node` itself as a plain child (no ProcessContainer
       // wrapper around an ES module with top-level await), so its signals reach our handlers.
       script: COMMAND[0],
-      args: [...envFileArgs, ...COMMAND.slice(1)],
+      args: [...envFileArgs, bin, ...COMMAND.slice(2)],
       interpreter: "none",
-      cwd: installDir,
+      cwd: homeDir,
       exec_mode: "fork",
       // One orchestrator per state file (state.json.lock): never cluster mode, never 2 instances.
       instances: 1,
       env: { NODE_ENV: "production" },
-      // SIGTERM, as systemd and docker stop send; SIGINT (pm2's default) is handled the same way.
-      kill_signal: "SIGTERM",
+      // pm2 stop/restart/delete sends SIGINT: pm2 7 has no per-app signal setting (PM2_KILL_SIGNAL
+      // in the daemon's environment changes it for every app), and serve stops on SIGINT exactly
+      // as on SIGTERM (npm run test:pm2 checks the signal that arrives and the clean exit 0).
+      // treekill false: the signal goes to the orchestrator only, like the unit's KillMode=mixed.
+      // pm2's default signals every descendant at once, deepest first, so Claude and its tools
+      // would die under the orchestrator before it hears of the stop, and the task could end as
+      // failed instead of interrupted; the shutdown ends Claude's group itself (SIGTERM,
+      // claude.kill_grace, SIGKILL). At kill_timeout pm2 SIGKILLs the orchestrator only; the run
+      // marker in the state lets the next start end whatever it left.
+      treekill: false,
       kill_timeout: KILL_TIMEOUT_MS,
       // A crash is restarted after 5 s; one that dies within 10 s of starting (a bad config.yaml)
       // counts as unstable, and after 10 of those in a row pm2 stops trying (pm2 ls: errored).

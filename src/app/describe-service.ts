@@ -16,10 +16,13 @@ export function describeServiceLines(o: {
   state: SessionState;
   /** Orchestrator.problems at start (default none). */
   problems?: string[];
+  /** serve's start-up check (doctor's fast subset): its "⚠️ setup:" lines and summary (default none). */
+  setup?: string[];
 }): string[] {
   const { config, url, secret, state } = o;
   const lines = [`Orchestrator serving at ${url}`];
   for (const problem of o.problems ?? []) lines.push(`⚠️ degraded: ${problem}`);
+  lines.push(...(o.setup ?? []));
   const where = state.status === "idle" ? "idle" : `${state.status}, ${taskLabel(state, state.current_task_index)} of ${state.task_file}`;
   lines.push(`state: ${config.paths.state_file} (${where})`);
   if (!config.webhooks.enabled) lines.push("HTTP API: off (webhooks.enabled is false)");

@@ -21,6 +21,8 @@ import { dayReporterFor, type DayReporter } from "../report/day-reporter.js";
 import { LearningsFile } from "../learnings/learnings-file.js";
 import { ClaudePlanner } from "../plan/claude-planner.js";
 import { LogRetention, logsToKeep } from "../logging/log-retention.js";
+import { OrchestratorMetrics } from "../metrics/orchestrator-metrics.js";
+import { watchTransitions } from "../metrics/watch-transitions.js";
 
 /** Sessions whose snapshot refs (refs/orchestrator/<session>/) are kept; older ones are removed at start. */
 const KEEP_SNAPSHOT_SESSIONS = 5;
@@ -57,6 +59,8 @@ export interface App {
   history: EventHistory;
   /** The day reports: written on its own when a session completes (onSessionReport hears it), and on request. */
   reports: DayReporter;
+  /** What GET /metrics serves (metrics.enabled), fed by the orchestrator's transitions from the start; null when off. */
+  metrics: OrchestratorMetrics | null;
   /** Ends a running task (marked interrupted), saves, releases the lock, closes the log. */
   close(): Promise<void>;
 }
@@ -167,6 +171,9 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       protectedDirs: [config.paths.results_dir, config.paths.feedback_dir, config.paths.daily_dir, config.paths.tasks_dir, path.dirname(config.paths.state_file)],
     });
     retention?.start();
+    // metrics.enabled: counters fed by every transition from here on; gauges read the state at each scrape.
+    const metrics = config.metrics.enabled ? new OrchestratorMetrics({ state: () => orchestrator.state }) : null;
+    const unwatchMetrics = metrics ? watchTransitions(metrics, orchestrator, clock) : () => undefined;
     let closed: Promise<void> | null = null;
     return {
       config,
@@ -176,6 +183,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
       logHealth,
       history,
       reports,
+      metrics,
       close: () =>
         (closed ??= (async () => {
           await retention?.stop(); // its timer, and a sweep under way (at most STOP_WAIT_MS)
@@ -183,6 +191,7 @@ export async function openApp(config: Config, opts: OpenAppOptions): Promise<App
           // A session that just completed gets its report written before the app goes (it reads the history).
           await reports.idle();
           unwatchReports();
+          unwatchMetrics();
           await history.close(); // the shutdown's own transitions (interrupted) are in it
           // Every save is done: what the store kept beside the file goes before the lock does.
           await store.close().catch((error: unknown) => logger.warn({ err: error }, "could not remove the state file's spare; the next start does"));

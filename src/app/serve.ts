@@ -12,6 +12,8 @@ import { describeServiceLines } from "./describe-service.js";
 import { settleWithin } from "../util/settle-within.js";
 import { startBotWithRetries } from "./start-bot-with-retries.js";
 import { ensureWebhookSecret } from "./webhook-secret.js";
+import { dashboardAuthFor } from "../dashboard/dashboard-auth.js";
+import { startupCheckLines } from "../doctor/startup-check.js";
 
 export interface Service {
   app: App;
@@ -36,6 +38,8 @@ export async function readVersion(): Promise<string> {
  * in one process around one state machine.
  */
 export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<Service> {
+  // doctor's fast subset, while the service opens; its lines go into the banner (never rejects, 5 s at most).
+  const setup = startupCheckLines(baseConfig, opts.env);
   const secret = await ensureWebhookSecret(baseConfig);
   const config: Config = { ...baseConfig, webhooks: { ...baseConfig.webhooks, secret: secret.secret } };
   const notifyUrl = config.webhooks.n8n_notify_url;
@@ -78,6 +82,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
         webhook: config.telegram.webhook_url ? { url: config.telegram.webhook_url, secretToken } : null,
         // The report written when a session completes reaches the chats as a document.
         reports: app.reports,
+        onApiError: (method, reason) => app.metrics?.telegramApiError(method, reason),
       });
     }
     const http = createHttpApp({
@@ -88,13 +93,18 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
       version: await readVersion(),
       accessLogFile: path.join(config.paths.logs_dir, "webhook-access.log"),
       logHealth: app.logHealth,
+      // The dashboard (dashboard.enabled; auto: loopback, or a secret set explicitly); its links name the bound address unless dashboard.url.
+      dashboard: dashboardAuthFor(config, baseConfig.webhooks.secret !== null, secret.secret, app.clock, () => server?.url ?? `http://${config.server.host}:${config.server.port}`),
+      // GET /metrics (metrics.enabled), behind the secret unless metrics.public.
+      metrics: app.metrics,
+      metricsPublic: config.metrics.public,
       mount: (express) => {
         if (bot?.webhookHandler) express.post("/telegram/webhook", bot.webhookHandler);
       },
     });
     if (config.webhooks.enabled) server = await startHttpServer(http, config.server.host, config.server.port);
     if (notifyUrl) {
-      notifier = new N8nNotifier({ url: notifyUrl, secret: secret.secret, orchestrator: app.orchestrator, logger: app.logger });
+      notifier = new N8nNotifier({ url: notifyUrl, secret: secret.secret, orchestrator: app.orchestrator, logger: app.logger, onDeliveryFailure: (kind) => app.metrics?.notifyFailed(kind) });
       notifier.start();
     }
     if (bot) botStarting = startBotWithRetries(bot, log, botStart.signal);
@@ -106,7 +116,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
     throw error;
   }
   const url = server?.url ?? "(HTTP API disabled)";
-  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state, problems: app.orchestrator.problems });
+  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state, problems: app.orchestrator.problems, setup: await setup });
   for (const line of banner) log.info(line);
   return {
     app,

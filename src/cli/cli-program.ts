@@ -1,20 +1,24 @@
 import { Command, Option } from "commander";
-import { loadConfig } from "../config/load-config.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandContext } from "./command-context.js";
-import { clientCommand } from "./commands/client-command.js";
-import { historyCommand } from "./commands/history-command.js";
-import { feedbackCommand } from "./commands/feedback-command.js";
-import { learnCommand } from "./commands/learn-command.js";
-import { planCommand } from "./commands/plan-command.js";
-import { reportCommand } from "./commands/report-command.js";
-import { runCommand } from "./commands/run-command.js";
-import { serveCommand } from "./commands/serve-command.js";
-import { statusCommand } from "./commands/status-command.js";
-import { validateCommand } from "./commands/validate-command.js";
+// Each command's module loads when it runs (the cold start of --help and client commands).
+import {
+  clientCommand,
+  feedbackCommand,
+  historyCommand,
+  initCommand,
+  learnCommand,
+  loadConfig,
+  planCommand,
+  reportCommand,
+  runCommand,
+  serveCommand,
+  statusCommand,
+  validateCommand,
+} from "./commands/lazy-commands.js";
 
 const AFTER_HELP = `
-Exit codes: 0 done, 1 a task failed (or a command was refused or could not be saved),
+Exit codes: 0 done, 1 a task failed (or a command was refused or could not be saved, or a doctor check failed),
             2 bad input (also a state path that is a folder, a port in use),
             3 waiting for approval or paused, 4 another orchestrator holds the state file,
             5 no service reachable, 130 interrupted (Ctrl-C, SIGTERM).
@@ -76,6 +80,26 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     .action(async (file: string, _opts: object, cmd: Command) => done(await validateCommand(context(cmd), file)));
   sub("serve", "the service (what npm start runs)", "Run the service: HTTP API, Telegram bot, n8n notifications (what npm start runs).\nSIGTERM/SIGINT stop it cleanly.")
     .action(async (_opts: object, cmd: Command) => done(await serveCommand(context(cmd))));
+  sub("init", "set up config.yaml and .env: project folder, approval mode, Telegram, n8n", "Set up config.yaml (the --config file) and the .env beside it (mode 0600), asking on the terminal:\nthe project folder, the approval mode, the Telegram bot (token checked, chat found, a test\nmessage sent), n8n. With --yes nothing is asked: the flags answer, the rest take defaults.\nExisting files are never replaced unasked (with --yes: only with --force).")
+    .option("-y, --yes", "ask nothing: take the flags, and defaults for the rest (Telegram and n8n off unless given)")
+    .option("--project-dir <dir>", "claude.project_dir: the folder Claude works in (default: the current folder)")
+    .option("--approval-mode <mode>", "orchestrator.approval_mode: required, auto or manual (default required)")
+    .option("--bot-token <token>", "TELEGRAM_BOT_TOKEN, checked with getMe (default: $TELEGRAM_BOT_TOKEN, which keeps it out of ps)")
+    .option("--chat-id <id>", "TELEGRAM_CHAT_ID (default: the chat of the first message you send the bot)")
+    .option("--no-telegram", "no Telegram bot")
+    .option("--n8n-notify-url <url>", "N8N_NOTIFY_URL: the n8n webhook that receives every event")
+    .option("--no-n8n", "no n8n")
+    .option("--force", "replace an existing config.yaml and .env (with --yes)")
+    .action(async (opts: { yes?: boolean; force?: boolean; projectDir?: string; approvalMode?: string; botToken?: string; chatId?: string; telegram: boolean; n8nNotifyUrl?: string; n8n: boolean }, cmd: Command) =>
+      done(await initCommand(context(cmd), { ...opts, yes: opts.yes ?? false, force: opts.force ?? false, config: cmd.optsWithGlobals<GlobalOptions>().config })),
+    );
+  // Loaded when it runs, as lazy-commands.ts does for the others (the cold start of --help).
+  sub("doctor", "check the setup: config, Claude CLI and login, project_dir, git, Telegram, n8n, port, disk, state", "Check the setup, one line each: ✓, ⚠ (passes) or ✗ with the fix. Exit 0 when nothing failed.\nThe Claude login check makes a tiny real run; --offline skips it and the Telegram and n8n checks.")
+    .option("--offline", "no network: skip the tiny Claude run, Telegram and n8n")
+    .option("--json", "print {ok, checks: [{id, status, message, fix}]}")
+    .action(async (opts: { offline?: boolean; json?: boolean }, cmd: Command) =>
+      done(await (await import("./commands/doctor-command.js")).doctorCommand(context(cmd), { offline: opts.offline ?? false, json: opts.json ?? false })),
+    );
   sub("status", "the service's status, or the saved state when none runs")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => done(await statusCommand(context(cmd), { json: opts.json ?? false })));

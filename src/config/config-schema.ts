@@ -139,8 +139,32 @@ const telegram = z.strictObject({
   commands: field.ignored("The seed's list of enabled bot commands: ignored (every command is always available)."),
 });
 
+const metrics = z.strictObject({
+  enabled: field.flag().prefault(true).describe(
+    "Serve GET /metrics (Prometheus text format: tasks, durations, cost, tokens, waits, the outbox, process metrics) on the HTTP API.",
+  ),
+  public: field.flag().prefault(false).describe(
+    "false: /metrics needs the webhook secret (X-Webhook-Secret, or Authorization: Bearer <secret> as Prometheus sends it); " +
+      "true: anyone who reaches the port may read it.",
+  ),
+});
+
+const dashboard = z.strictObject({
+  enabled: field.autoFlag().prefault("auto").describe(
+    "The web dashboard at / (sign in with the webhook secret or a /dashboard link from Telegram). auto: on when server.host is " +
+      "loopback (127.0.0.1, localhost, ::1); on another host only once webhooks.secret is set explicitly. true / false: on / off.",
+  ),
+  url: field.url().prefault(null).describe(
+    "The dashboard's public address for the one-time links /dashboard sends in Telegram (a proxy's https:// URL); null: http://<server.host>:<port>.",
+  ),
+  session_hours: field.count(1).prefault(12).describe("Hours a dashboard sign-in lasts (sessions are in memory: a restart signs everyone out)."),
+  secure_cookie: field.flag().prefault(false).describe(
+    "Mark the session cookie Secure: set it when the dashboard is reached over HTTPS (a proxy in front); the server itself speaks plain HTTP and cannot tell.",
+  ),
+});
+
 /** The sections by name, for walking their keys. */
-export const CONFIG_SECTIONS = { server, orchestrator, webhooks, claude, git, paths, logging, telegram };
+export const CONFIG_SECTIONS = { server, orchestrator, webhooks, claude, git, paths, logging, telegram, metrics, dashboard };
 
 export const configSchema = z
   .strictObject({
@@ -153,6 +177,8 @@ export const configSchema = z
     logging: logging.prefault({}),
     // The file names one or more chats `chat_id`; the Config holds the list as `chat_ids`.
     telegram: telegram.transform(({ chat_id, ...rest }) => ({ ...rest, chat_ids: chat_id })).prefault({}),
+    metrics: metrics.prefault({}),
+    dashboard: dashboard.prefault({}),
   })
   .meta({
     title: "Orchestrator config.yaml",

@@ -55,6 +55,7 @@ export const HELP_TEXT = `Commands:
 /feedback [n] up|down|1-5 [note] - your verdict on task n (default: the last finished), into feedback/<date>.md
 /learn <text> - a lesson every later task's prompt carries
 /plan [daily_log] - Claude drafts today's task file from the daily log (/plan show | start | discard)
+/dashboard - a one-time sign-in link for the web dashboard (valid 10 minutes; Telegram)
 /logs [n] - the last n log lines (default 20)
 /help - this list`;
 

@@ -9,6 +9,10 @@ import { authFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimit }
 import { describeBodyError, sendError } from "./http-errors.js";
 import { SecretCheck } from "./secret-check.js";
 import { webhookRoutes } from "./webhook-routes.js";
+import type { DashboardAuth } from "../dashboard/dashboard-auth.js";
+import { mountDashboard } from "../dashboard/dashboard-routes.js";
+import { metricsRoute } from "../metrics/metrics-route.js";
+import type { OrchestratorMetrics } from "../metrics/orchestrator-metrics.js";
 
 export interface HttpAppOptions {
   control: Control;
@@ -29,6 +33,12 @@ export interface HttpAppOptions {
   authFailureLimit?: AuthFailureLimit;
   /** Extra routes (the Telegram webhook), mounted before the JSON parser: they read their own bodies. */
   mount?: (app: express.Express) => void;
+  /** The dashboard at / and /dashboard/* (src/dashboard/), signed in through this; null or absent: none (404). */
+  dashboard?: DashboardAuth | null;
+  /** GET /metrics serves these (Prometheus text format); null or absent: no /metrics (404). */
+  metrics?: OrchestratorMetrics | null;
+  /** metrics.public: /metrics without the secret (default false: X-Webhook-Secret or Authorization: Bearer). */
+  metricsPublic?: boolean;
 }
 
 /**
@@ -67,7 +77,10 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
     sendError(res, 405, "method_not_allowed", `/health takes GET, not ${req.method}.`);
   });
 
+  if (opts.metrics) app.use("/metrics", metricsRoute({ metrics: opts.metrics, secret, limiter, public: opts.metricsPublic ?? false, logger: log }));
+
   opts.mount?.(app);
+  if (opts.dashboard) mountDashboard(app, { control: opts.control, auth: opts.dashboard, limiter, logger: log });
 
   app.use("/webhook", webhookRoutes({ control: opts.control, secret, limiter, logger: log, bodyLimit }));
 

@@ -24,6 +24,8 @@ export interface N8nNotifierOptions {
   random?: () => number;
   /** HTTP client (default the global fetch), injectable for tests. */
   fetch?: typeof fetch;
+  /** Told of every try n8n did not take: "failed" (retried) or "rejected" (4xx, dropped); for /metrics. Default: nobody. */
+  onDeliveryFailure?: (kind: "failed" | "rejected") => void;
 }
 
 /** Backoff steps never exceed this, whatever retries and baseDelayMs say. */
@@ -47,7 +49,8 @@ class NotTaken extends Error {
  * the log, then counted in the minutely warning and in the line saying n8n is back).
  */
 export class N8nNotifier {
-  readonly #o: Required<Omit<N8nNotifierOptions, "logger" | "orchestrator" | "secret">> & { secret: string | null };
+  readonly #o: Required<Omit<N8nNotifierOptions, "logger" | "orchestrator" | "secret" | "onDeliveryFailure">> & { secret: string | null };
+  readonly #onFailure: (kind: "failed" | "rejected") => void;
   readonly #orchestrator: Orchestrator;
   readonly #log: Logger;
   readonly #origin: string;
@@ -78,6 +81,7 @@ export class N8nNotifier {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`the n8n notify URL must be http(s), not ${parsed.protocol}`);
     if (parsed.username || parsed.password) throw new Error("the n8n notify URL must not hold credentials (fetch refuses them); use the webhook secret");
     this.#origin = parsed.origin;
+    this.#onFailure = opts.onDeliveryFailure ?? (() => undefined);
     this.#orchestrator = opts.orchestrator;
     this.#log = opts.logger.child({ module: "notify" });
     this.#o = {
@@ -164,6 +168,7 @@ export class N8nNotifier {
       const result = await postNotification(entry, { url: this.#o.url, secret: this.#o.secret, timeoutMs: this.#o.timeoutMs, signal, fetch: this.#o.fetch });
       if (result.kind === "failed") {
         this.#failing = true;
+        this.#onFailure("failed");
         throw new NotTaken(result);
       }
       if (result.kind === "delivered") {
@@ -177,6 +182,7 @@ export class N8nNotifier {
       } else if (result.kind === "rejected") {
         // n8n (or a proxy before it) refused this payload for good: resending the same bytes gets the
         // same answer and would hold every later notification behind it. Drop it, loudly.
+        this.#onFailure("rejected");
         this.#log.warn({ id, event, status: result.status }, `n8n rejected notification ${id} (${event}) with ${result.reason}; dropped, not retried`);
       } else return "stopped";
       this.#settle(id);

@@ -79,6 +79,8 @@ export interface TelegramBotOptions {
   flushMs?: number;
   /** The app's day reports (App.reports): the one written when a session completes goes to the chats as a document. */
   reports?: { onSessionReport(listener: (outcome: SessionReportOutcome) => void): () => void } | null;
+  /** Told of every failed Bot API attempt, retries included (method, "429"/"502"/"network"/"timeout"): /metrics counts them. */
+  onApiError?: (method: string, reason: string) => void;
 }
 
 export interface TelegramBot {
@@ -112,7 +114,7 @@ const WIND_DOWN_MS = 2000;
 
 export function createTelegramBot(opts: TelegramBotOptions): TelegramBot {
   const log = opts.logger.child({ module: "telegram" });
-  const link = new TelegramLink(log, opts.clock);
+  const link = new TelegramLink(log, opts.clock, opts.onApiError);
   const client = { ...(opts.apiRoot ? { apiRoot: opts.apiRoot.replace(/\/+$/, "") } : {}), timeoutSeconds: REQUEST_TIMEOUT_S };
   const bot = new Bot<BotContext>(opts.token, { client });
   const forMessages = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 300 });

@@ -36,9 +36,14 @@ export class TelegramLink {
   readonly #stop = new AbortController();
   #outage: Outage | null = null;
 
+  /**
+   * `onError`: told of every failed attempt (retries included; not those we aborted), for /metrics:
+   * the method and why ("429", "502", "network", "timeout"). Default: nobody.
+   */
   constructor(
     readonly log: Logger,
     readonly clock: Clock,
+    readonly onError: (method: string, reason: string) => void = () => undefined,
   ) {}
 
   /** Aborted by abort(): pass it (or a signal combined with it) to anything that waits on Telegram. */
@@ -85,15 +90,24 @@ export class TelegramLink {
   readonly observe: Transformer = async (prev, method, payload, signal) => {
     try {
       const result = await prev(method, payload, signal);
-      if (result.ok) this.#succeeded();
-      else if (result.error_code === 429 || result.error_code === 401 || result.error_code >= 500) this.#failed(method, `${result.error_code} ${result.description}`, false);
+      if (result.ok) {
+        this.#succeeded();
+        return result;
+      }
+      this.onError(method, String(result.error_code));
+      if (result.error_code === 429 || result.error_code === 401 || result.error_code >= 500) this.#failed(method, `${result.error_code} ${result.description}`, false);
       return result;
     } catch (error) {
       // Aborted by us (stop, a message's deadline, polling stopped): not news about the link,
       // except a deadline that ran out, which is a peer that did not answer.
       const reason = signal?.aborted ? ((signal as unknown as AbortSignal).reason as Error | undefined) : undefined;
-      if (!signal?.aborted) this.#failed(method, describeTelegramError(error), true);
-      else if (reason?.name === "TimeoutError") this.#failed(method, "no answer (timed out)", true);
+      if (!signal?.aborted) {
+        this.onError(method, "network");
+        this.#failed(method, describeTelegramError(error), true);
+      } else if (reason?.name === "TimeoutError") {
+        this.onError(method, "timeout");
+        this.#failed(method, "no answer (timed out)", true);
+      }
       throw error;
     }
   };

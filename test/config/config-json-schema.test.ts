@@ -13,7 +13,7 @@ describe("config.schema.json", () => {
   it("describes config.yaml's sections and keys, strictly, with their defaults", () => {
     const schema = JSON.parse(configJsonSchemaText());
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(["server", "orchestrator", "webhooks", "claude", "git", "paths", "logging", "telegram"]);
+    expect(Object.keys(schema.properties)).toEqual(["server", "orchestrator", "webhooks", "claude", "git", "paths", "logging", "telegram", "metrics", "dashboard"]);
     expect(schema.properties.claude.additionalProperties).toBe(false);
     expect(schema.properties.claude.properties.timeout).toMatchObject({
       default: 300,

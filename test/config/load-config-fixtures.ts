@@ -182,6 +182,8 @@ export function expectedDefaults(dir: string): Config {
     },
     logging: { level: "info", task_logs: true, retention_days: 30 },
     telegram: { bot_token: null, chat_ids: [], api_root: null, webhook_url: null, inbound: "bot" },
+    metrics: { enabled: true, public: false },
+    dashboard: { enabled: "auto", url: null, session_hours: 12, secure_cookie: false },
     secret_env_names: ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "N8N_NOTIFY_URL", "TELEGRAM_CHAT_ID"],
   };
 }

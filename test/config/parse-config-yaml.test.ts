@@ -29,7 +29,7 @@ describe("parseConfigYaml", () => {
     const { raw, problems } = parse("- a\n");
     expect(raw).toBeUndefined();
     expect(problems[0].message).toBe(
-      'conf.yaml: must be a mapping of sections (server, orchestrator, webhooks, claude, git, paths, logging, telegram), got ["a"]',
+      'conf.yaml: must be a mapping of sections (server, orchestrator, webhooks, claude, git, paths, logging, telegram, metrics, dashboard), got ["a"]',
     );
   });
 });

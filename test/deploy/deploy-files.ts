@@ -63,7 +63,7 @@ export interface EcosystemApp {
   interpreter: string;
   cwd: string;
   kill_timeout: number;
-  kill_signal: string;
+  treekill: boolean;
   autorestart: boolean;
   max_restarts: number;
   restart_delay: number;

@@ -23,8 +23,10 @@ describe("Dockerfile", () => {
     expect(steps[0]).toEqual({ instruction: "FROM", args: "node:20-slim" });
     const runs = steps.filter((s) => s.instruction === "RUN").map((s) => s.args);
     expect(runs.some((r) => r.includes("npm ci --omit=dev"))).toBe(true);
-    // --omit=dev is enough because the bin runs TypeScript through tsx, a runtime dependency.
-    expect(readFileSync(path.join(REPO, "bin/orchestrator.js"), "utf8")).toContain('from "tsx/esm/api"');
+    // --omit=dev is enough: the build (`prepare`, bin/build-dist.js) compiles with tsx's esbuild, and the
+    // bin falls back to the sources through tsx; tsx is a runtime dependency.
+    expect(readFileSync(path.join(REPO, "bin/orchestrator.js"), "utf8")).toContain('import("tsx/esm/api")');
+    expect(readFileSync(path.join(REPO, "bin/build-dist.js"), "utf8")).toContain('resolve("tsx/package.json")');
     expect(pkg.dependencies.tsx).toBeDefined();
     const user = lastInstruction(steps, "USER")!.args;
     expect(["root", "0", ""]).not.toContain(user.split(":")[0]);
@@ -106,7 +108,14 @@ describe("Dockerfile", () => {
 
     it("installs no dev dependency (no jest, no typescript, no claude)", () => {
       expect(existsSync(path.join(dir, "node_modules/tsx"))).toBe(true);
-      for (const dev of Object.keys(pkg.devDependencies)) expect([dev, existsSync(path.join(dir, "node_modules", dev))]).toEqual([dev, false]);
+      // A devDependency a production package needs as a peer (@types/node, for @inquirer/*) is
+      // installed by npm and marked so in the lock (no "dev": true); every other one must be absent.
+      const lock = JSON.parse(readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
+      for (const dev of Object.keys(pkg.devDependencies)) {
+        const devOnly = lock.packages[`node_modules/${dev}`]?.dev === true;
+        expect([dev, existsSync(path.join(dir, "node_modules", dev))]).toEqual([dev, !devOnly]);
+      }
+      for (const dev of ["jest", "typescript", "@anthropic-ai/claude-code", "puppeteer-core"]) expect([dev, existsSync(path.join(dir, "node_modules", dev))]).toEqual([dev, false]);
     });
 
     it("starts with the CMD, answers the HEALTHCHECK, and stops on STOPSIGNAL with exit 0", async () => {

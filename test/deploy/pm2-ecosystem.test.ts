@@ -17,11 +17,36 @@ describe("deploy/ecosystem.config.cjs", () => {
     expect(path.resolve(app.cwd)).toBe(path.resolve(REPO));
   });
 
+  it("serves another folder when ORCHESTRATOR_HOME is set: its cwd and .env, the bin named by its absolute path", async () => {
+    // A fresh copy (jest keeps the first require() of a path), laid out as an install.
+    const install = await tempDir("orch-pm2-install-");
+    const home = await tempDir("orch-pm2-home-");
+    const before = process.env.ORCHESTRATOR_HOME;
+    try {
+      await mkdir(path.join(install, "deploy"));
+      await copyFile(ECOSYSTEM_FILE, path.join(install, "deploy/ecosystem.config.cjs"));
+      await writeFile(path.join(home, ".env"), "WEBHOOK_SECRET=s\n");
+      process.env.ORCHESTRATOR_HOME = home;
+      const app = loadEcosystem(path.join(install, "deploy/ecosystem.config.cjs"))[0];
+      expect(app.cwd).toBe(home);
+      const [node, bin, ...rest] = unitCommand();
+      expect([app.script, ...app.args]).toEqual([node, `--env-file=${path.join(home, ".env")}`, path.join(install, bin), ...rest]);
+    } finally {
+      if (before === undefined) delete process.env.ORCHESTRATOR_HOME;
+      else process.env.ORCHESTRATOR_HOME = before;
+      await rm(install, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it("waits as long as the unit's TimeoutStopSec before SIGKILL, and restarts with a delay and a limit", () => {
     const app = loadEcosystem()[0];
     const timeoutStop = unitSeconds(unitValue(readUnit(), "Service", "TimeoutStopSec") ?? "");
     expect(app.kill_timeout).toBe(timeoutStop * 1000);
-    expect(app.kill_signal).toBe(unitValue(readUnit(), "Service", "KillSignal"));
+    // pm2 7 has no per-app stop signal (it sends SIGINT; test/real-pm2 checks serve stops on it):
+    // what matches the unit's KillMode=mixed is that only the main process is signalled.
+    expect(unitValue(readUnit(), "Service", "KillMode")).toBe("mixed");
+    expect(app.treekill).toBe(false);
     expect(app.autorestart).toBe(true);
     expect(app.max_restarts).toBeGreaterThan(0);
     expect(app.restart_delay).toBeGreaterThan(0);

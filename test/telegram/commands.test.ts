@@ -11,7 +11,7 @@ afterEach(async () => {
 describe("Telegram bot commands", () => {
   it("walks the seed's flow: /start, /approve, completion report, /status, /pause, /resume", async () => {
     h = await startBotHarness();
-    expect(h.fake.world.commands.map((c) => c.command)).toEqual(["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "logs", "history", "budget", "report", "plan", "feedback", "learn", "help"]);
+    expect(h.fake.world.commands.map((c) => c.command)).toEqual(["start", "status", "approve", "pause", "resume", "skip", "retry", "cancel", "diff", "rollback", "tell", "permissions", "logs", "history", "budget", "report", "plan", "feedback", "learn", "dashboard", "help"]);
 
     let mark = h.say("/start");
     const started = await h.sentContaining("Orchestrator Starting", mark);

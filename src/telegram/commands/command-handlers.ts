@@ -29,6 +29,7 @@ import { registerFeedbackHandlers } from "../feedback/feedback-handlers.js";
 import { resolveDailyLog } from "../../plan/resolve-daily-log.js";
 import { planCommand } from "./plan-command.js";
 import { startCommand } from "./start-command.js";
+import { dashboardCommand } from "./dashboard-command.js";
 
 /** What setMyCommands registers: the menu Telegram shows next to the text box. */
 export const BOT_COMMANDS = [
@@ -51,6 +52,7 @@ export const BOT_COMMANDS = [
   { command: "plan", description: "Draft today's task file from the daily log: /plan [show|start|discard]" },
   { command: "feedback", description: "Your verdict on a task: /feedback [n] up|down|1-5 [note]" },
   { command: "learn", description: "A lesson for every later task: /learn <text>" },
+  { command: "dashboard", description: "A one-time sign-in link for the web dashboard (10 minutes)" },
   { command: "help", description: "All commands" },
 ];
 
@@ -104,6 +106,8 @@ export function registerCommands(bot: Bot<BotContext>, deps: BotDeps): void {
   bot.command("history", (ctx) => historyCommand(deps, String(ctx.chat.id), ctx.msg.text ?? ""));
 
   bot.command("report", (ctx) => reportCommand(deps, String(ctx.chat.id), ctx.msg.text ?? ""));
+
+  bot.command("dashboard", (ctx) => dashboardCommand(deps, String(ctx.chat.id)));
 
   bot.command(["status", "approve", "pause", "resume", "retry", "diff", "budget", "logs", "help"], async (ctx) => {
     const request = await parseOrExplain(deps, ctx);
