@@ -18,6 +18,8 @@ export function describeServiceLines(o: {
   problems?: string[];
   /** serve's start-up check (doctor's fast subset): its "⚠️ setup:" lines and summary (default none). */
   setup?: string[];
+  /** Whether the web dashboard is served (dashboard.enabled; auto: loopback or an explicit secret); absent: no line. */
+  dashboard?: boolean;
 }): string[] {
   const { config, url, secret, state } = o;
   const lines = [`Orchestrator serving at ${url}`];
@@ -32,6 +34,9 @@ export function describeServiceLines(o: {
   } else {
     lines.push("HTTP API: on; secret from WEBHOOK_SECRET / webhooks.secret");
     lines.push(`try: curl -s -X POST ${url}/webhook/status -H "X-Webhook-Secret: $WEBHOOK_SECRET"`);
+  }
+  if (config.webhooks.enabled && o.dashboard !== undefined) {
+    lines.push(o.dashboard ? `dashboard: on at ${url}/ (sign in with the webhook secret, or send /dashboard to the bot for a link)` : "dashboard: off (dashboard.enabled; on a host other than loopback it needs webhooks.secret set explicitly)");
   }
   const t = config.telegram;
   if (o.telegram) {

@@ -13,6 +13,7 @@ import { settleWithin } from "../util/settle-within.js";
 import { startBotWithRetries } from "./start-bot-with-retries.js";
 import { ensureWebhookSecret } from "./webhook-secret.js";
 import { dashboardAuthFor } from "../dashboard/dashboard-auth.js";
+import { dashboardEnabled } from "../dashboard/dashboard-settings.js";
 import { startupCheckLines } from "../doctor/startup-check.js";
 
 export interface Service {
@@ -116,7 +117,7 @@ export async function serve(baseConfig: Config, opts: OpenAppOptions): Promise<S
     throw error;
   }
   const url = server?.url ?? "(HTTP API disabled)";
-  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state, problems: app.orchestrator.problems, setup: await setup });
+  const banner = describeServiceLines({ config, url, secret, telegram: bot !== null, state: app.orchestrator.state, problems: app.orchestrator.problems, setup: await setup, dashboard: dashboardEnabled(config, baseConfig.webhooks.secret !== null) });
   for (const line of banner) log.info(line);
   return {
     app,

@@ -4,6 +4,7 @@ import type { CommandContext } from "./command-context.js";
 // Each command's module loads when it runs (the cold start of --help and client commands).
 import {
   clientCommand,
+  doctorCommand,
   feedbackCommand,
   historyCommand,
   initCommand,
@@ -98,7 +99,7 @@ export function cliProgram(io: CliIo, version: string, done: (code: number) => v
     .option("--offline", "no network: skip the tiny Claude run, Telegram and n8n")
     .option("--json", "print {ok, checks: [{id, status, message, fix}]}")
     .action(async (opts: { offline?: boolean; json?: boolean }, cmd: Command) =>
-      done(await (await import("./commands/doctor-command.js")).doctorCommand(context(cmd), { offline: opts.offline ?? false, json: opts.json ?? false })),
+      done(await doctorCommand(context(cmd), { offline: opts.offline ?? false, json: opts.json ?? false })),
     );
   sub("status", "the service's status, or the saved state when none runs")
     .option("--json", "print JSON")

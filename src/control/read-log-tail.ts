@@ -16,12 +16,13 @@ const WHAT_TO_DO: Record<FileReadError["reason"], string> = {
 };
 
 /**
- * The last `lines` log lines of `file`, rendered readable ("[09:30:15] INFO  ..."). A missing file
+ * The last `lines` log lines of `file`, rendered readable (default: pino lines as "[09:30:15] INFO  ...";
+ * `render` may drop a line by returning null). A missing file
  * gives "". Lines are already scrubbed of secrets when written. A log that is not a regular file
  * (a FIFO would block the read) or cannot be read within `timeoutMs` is ControlError
  * "unavailable" naming the file, never a wait without end.
  */
-export async function readLogTail(file: string, lines: number, timeoutMs = LOG_TAIL_TIMEOUT_MS): Promise<string[]> {
+export async function readLogTail(file: string, lines: number, timeoutMs = LOG_TAIL_TIMEOUT_MS, render: (line: string) => string | null = prettyLine): Promise<string[]> {
   let read;
   try {
     read = await readRegularFile(file, { maxBytes: TAIL_BYTES, timeoutMs, whenLarger: "tail" });
@@ -34,6 +35,9 @@ export async function readLogTail(file: string, lines: number, timeoutMs = LOG_T
   if (read.start > 0) all.shift(); // first line is probably cut
   return all
     .filter((l) => l.trim() !== "")
-    .slice(-lines)
-    .map((l) => prettyLine(l).trimEnd());
+    .flatMap((l) => {
+      const shown = render(l);
+      return shown === null ? [] : [shown.trimEnd()];
+    })
+    .slice(-lines);
 }

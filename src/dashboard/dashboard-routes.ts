@@ -5,6 +5,7 @@ import type { DiffData, PendingPermission, StatusData } from "../control/control
 import { ControlError } from "../control/control-error.js";
 import { parseCommandText } from "../control/parse-control-request.js";
 import { readLogTail } from "../control/read-log-tail.js";
+import { outputLine } from "./views/output-line.js";
 import type { PermissionDecision } from "../core/permission.js";
 import type { AuthFailureLimiter } from "../http/auth-failure-limiter.js";
 import type { Logger } from "../logging/create-logger.js";
@@ -199,7 +200,7 @@ export function mountDashboard(app: express.Express, opts: DashboardRoutesOption
     const record = Number.isInteger(n) && n >= 1 ? orchestrator.state.tasks[n - 1] : undefined;
     if (!record) return void res.status(404).type("html").send(html`<p>No task ${String(req.params.n)} in this session. <a href="/">Back</a></p>`.value);
     const diff = await control.execute({ command: "diff", task: n });
-    const output = record.output_log ? await tail(record.output_log) : { lines: [], problem: record.output_log_error ?? "No output log (the task has not run)." };
+    const output = record.output_log ? await tail(record.output_log, outputLine) : { lines: [], problem: record.output_log_error ?? "No output log (the task has not run)." };
     const verify = [];
     for (const c of record.verification?.commands ?? []) verify.push({ command: c.command, exit_code: c.exit_code, file: c.log, lines: c.log ? (await tail(c.log)).lines : [] });
     res.type("html").send(
@@ -246,9 +247,10 @@ function flash(res: Response, status: number, ok: boolean, message: string): voi
   res.status(status).set("HX-Trigger", "orch-change").type("html").send(html`<p class="${ok ? "ok" : "error"}" data-ok="${String(ok)}">${message}</p>`.value);
 }
 
-async function tail(file: string): Promise<{ lines: string[]; problem: string | null }> {
+/** The end of a log: Claude's stream rendered by outputLine, a verify log (a command's own output) as it is. */
+async function tail(file: string, render: (line: string) => string | null = (line) => line): Promise<{ lines: string[]; problem: string | null }> {
   try {
-    return { lines: await readLogTail(file, LOG_TAIL_LINES), problem: null };
+    return { lines: await readLogTail(file, LOG_TAIL_LINES, undefined, render), problem: null };
   } catch (error) {
     return { lines: [], problem: `cannot read ${file}: ${(error as Error).message}` };
   }

@@ -159,9 +159,13 @@ export class EventHistory {
     const batch = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
+    // The gap note counts what was dropped; if this write fails before it lands, the count goes back
+    // to #dropped (the note itself is not queued: queued, it could be dropped in turn and its count lost).
+    let gapCount = 0;
     if (this.#dropped > 0) {
       const now = this.#opts.clock.now();
       const n = this.#dropped;
+      gapCount = n;
       const gap = noteEntry(now.toISOString(), `${n} event(s) are missing here: they could not be written (${this.#failing ?? "too many waited in memory"}) and were dropped to bound memory`, { dropped: n });
       batch.unshift({ day: localDate(now), line: `${JSON.stringify(gap)}\n` });
       this.#dropped = 0;
@@ -179,7 +183,11 @@ export class EventHistory {
       }
     } catch (error) {
       // Kept for the next try, before anything queued meanwhile; a line may then be written twice.
-      const rest = batch.slice(written);
+      let rest = batch.slice(written);
+      if (gapCount > 0 && written === 0) {
+        rest = rest.slice(1);
+        this.#dropped += gapCount;
+      }
       this.#pending = [...rest, ...this.#pending];
       this.#pendingBytes = this.#pending.reduce((n, p) => n + p.line.length, 0);
       this.#failed((error as Error).message);

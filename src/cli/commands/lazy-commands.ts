@@ -11,6 +11,7 @@ import type { Config } from "../../config/config.js";
 type Of<M, K extends keyof M> = M[K];
 
 export const clientCommand: Of<typeof import("./client-command.js"), "clientCommand"> = async (...args) => (await import("./client-command.js")).clientCommand(...args);
+export const doctorCommand: Of<typeof import("./doctor-command.js"), "doctorCommand"> = async (...args) => (await import("./doctor-command.js")).doctorCommand(...args);
 export const feedbackCommand: Of<typeof import("./feedback-command.js"), "feedbackCommand"> = async (...args) => (await import("./feedback-command.js")).feedbackCommand(...args);
 export const historyCommand: Of<typeof import("./history-command.js"), "historyCommand"> = async (...args) => (await import("./history-command.js")).historyCommand(...args);
 export const initCommand: Of<typeof import("./init-command.js"), "initCommand"> = async (...args) => (await import("./init-command.js")).initCommand(...args);
