@@ -55,7 +55,9 @@ export async function measureTelegramWaits(opts: { samples?: number } = {}): Pro
   const tasks = Array.from({ length: count }, (_, i) => `## Task ${i + 1}: Bench task ${i + 1}\n**Type:** backend\n**Claude Instruction:**\nDo ${i + 1}\n`).join("\n---\n\n");
   await writeFile(path.join(tasksDir, `${localDate(systemClock.now())}-tasks.md`), tasks);
   const base = await loadConfig({ configPath: null, cwd: dir, env: { CLAUDE_CLI_PATH: STAMPING_CLAUDE } });
-  const config = { ...base, orchestrator: { ...base.orchestrator, approval_mode: "manual" as const }, paths: { ...base.paths, tasks_dir: tasksDir } };
+  // preapproved: the stamping fake reads its prompt to the end of stdin (the -p mode); the permission
+  // channel (claude.permissions: ask, the default) keeps stdin open for answers, and is not what this measures.
+  const config = { ...base, claude: { ...base.claude, permissions: "preapproved" as const }, orchestrator: { ...base.orchestrator, approval_mode: "manual" as const }, paths: { ...base.paths, tasks_dir: tasksDir } };
 
   // The real runner, with the spawn moment noted (performance.now(), this process's monotonic clock).
   const spawned: number[] = [];
