@@ -5,6 +5,12 @@ import type { Orchestrator } from "../orchestrator/orchestrator.js";
 export const DEFAULT_MAX_CLIENTS = 20;
 /** A comment line this often keeps proxies and the browser from dropping a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
+/**
+ * Most bytes a client may leave unread (1 MiB: thousands of events). A browser that stops reading
+ * (a phone asleep, a stuck tab) is disconnected past it, so it cannot grow the service's memory;
+ * its EventSource reconnects when it wakes and gets the latest progress at once.
+ */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export interface LiveProgress {
   task: number;
@@ -25,7 +31,7 @@ export class LiveFeed {
   #latest: LiveProgress | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
 
-  constructor(orchestrator: Orchestrator, readonly maxClients = DEFAULT_MAX_CLIENTS, readonly heartbeatMs = HEARTBEAT_MS) {
+  constructor(orchestrator: Pick<Orchestrator, "subscribe">, readonly maxClients = DEFAULT_MAX_CLIENTS, readonly heartbeatMs = HEARTBEAT_MS, readonly maxUnreadBytes = MAX_UNREAD_BYTES) {
     orchestrator.subscribe((change) => {
       const e = change.event;
       if (e.type === "task_progress") {
@@ -69,7 +75,15 @@ export class LiveFeed {
 
   #write(text: string): void {
     // A client whose socket is gone is dropped by its close event; a write to it is harmless.
-    for (const res of this.#clients) res.write(text);
+    for (const res of this.#clients) {
+      if (res.writableLength > this.maxUnreadBytes) {
+        this.#clients.delete(res);
+        res.destroy(); // a client that stopped reading: dropped, not buffered without end
+        continue;
+      }
+      res.write(text);
+    }
+    if (this.#clients.size === 0) this.#stopHeartbeat();
   }
 
   #stopHeartbeat(): void {
