@@ -150,6 +150,8 @@ describe("the dashboard's live feed under faults", () => {
     const stopped = await within(service.stop("SIGTERM"), 15_000, "serve to exit after SIGTERM");
     const exitMs = Date.now() - t0;
     expect(stopped.exitCode).toBe(0);
+    // The one that was not reading sees its end only once it reads again (a paused socket reports nothing).
+    for (const f of followers) f.socket.resume();
     await within(Promise.all(followers.map((f) => f.closed)), 5000, "every stream ended");
     figures.push(`serve with 20 dashboards following (one not reading): SIGTERM exit 0 in ${exitMs} ms, every stream ended; the 21st got 503 (Retry-After 30)`);
   }, 60_000);
